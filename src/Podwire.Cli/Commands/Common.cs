@@ -1,0 +1,123 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using Podwire.Controllers;
+using Podwire.Model;
+using Podwire.Model.Net;
+using Podwire.Sources;
+
+namespace Podwire.Cli.Commands;
+
+/// <summary>Exit codes shared by every command.</summary>
+public static class ExitCodes
+{
+    public const int Ok = 0;
+    /// <summary>A query failed (object not found, something changed in diff/verify).</summary>
+    public const int Failed = 1;
+    /// <summary>The input was invalid: bad flags or bad manifests. Nothing was done.</summary>
+    public const int InvalidInput = 2;
+}
+
+/// <summary>A user-facing error: printed as one line on stderr, never with a stack trace.</summary>
+public sealed class CliException(string message, int exitCode = ExitCodes.InvalidInput) : Exception(message)
+{
+    public int ExitCode { get; } = exitCode;
+}
+
+/// <summary>The options every query command shares: inputs, output format and cluster settings.</summary>
+public static class Common
+{
+    public static readonly Option<string[]> Files = new("--filename", "-f")
+    {
+        Description = "Manifest file or folder (*.yaml, *.yml, *.json, recursive), or - for stdin. Repeatable.",
+        Arity = ArgumentArity.OneOrMore,
+        AllowMultipleArgumentsPerToken = false,
+    };
+
+    public static readonly Option<int?> Nodes = new("--nodes")
+    {
+        Description = "Number of generated nodes when the manifests define no Node objects (default 2).",
+        Recursive = true,
+    };
+
+    public static readonly Option<string?> ClusterCidr = new("--cluster-cidr")
+    {
+        Description = "Pod network (default 10.244.0.0/16); each node gets a /24 of it.",
+        Recursive = true,
+    };
+
+    public static readonly Option<string?> ServiceCidr = new("--service-cidr")
+    {
+        Description = "Service ClusterIP range (default 10.96.0.0/12).",
+        Recursive = true,
+    };
+
+    public static readonly Option<string?> ClusterDomain = new("--cluster-domain")
+    {
+        Description = "Cluster DNS zone (default cluster.local).",
+        Recursive = true,
+    };
+
+    public static Option<string> Output(string values, string defaultValue = "table") => new("--output", "-o")
+    {
+        Description = $"Output format: {values}.",
+        DefaultValueFactory = _ => defaultValue,
+    };
+
+    public static void AddGlobal(RootCommand root)
+    {
+        root.Options.Add(Nodes);
+        root.Options.Add(ClusterCidr);
+        root.Options.Add(ServiceCidr);
+        root.Options.Add(ClusterDomain);
+    }
+
+    public static ClusterOptions Options(ParseResult pr)
+    {
+        var o = new ClusterOptions();
+        if (pr.GetValue(Nodes) is int n)
+        {
+            if (n < 1 || n > 1000) throw new CliException($"--nodes: Invalid value: {n}: must be between 1 and 1000");
+            o = o with { GeneratedNodes = n };
+        }
+        if (pr.GetValue(ClusterCidr) is { } cc) o = o with { ClusterCidr = ParseCidr("--cluster-cidr", cc) };
+        if (pr.GetValue(ServiceCidr) is { } sc) o = o with { ServiceCidr = ParseCidr("--service-cidr", sc) };
+        if (pr.GetValue(ClusterDomain) is { } cd) o = o with { ClusterDomain = cd.Trim('.').ToLowerInvariant() };
+        return o;
+    }
+
+    private static Cidr ParseCidr(string flag, string text) =>
+        Cidr.TryParse(text, out var c) ? c : throw new CliException($"{flag}: Invalid value: \"{text}\": must be a CIDR such as 10.96.0.0/12");
+
+    public static void CheckOutput(string value, params string[] allowed)
+    {
+        if (!allowed.Contains(value))
+            throw new CliException($"--output: Unsupported value: \"{value}\": supported values: {string.Join(", ", allowed.Select(a => $"\"{a}\""))}");
+    }
+
+    /// <summary>
+    /// Loads, validates and derives the cluster; on bad input prints every problem to stderr and
+    /// throws so the command exits 2 without doing anything else.
+    /// </summary>
+    public static DerivedCluster Load(ParseResult pr, TextWriter stderr)
+    {
+        var files = pr.GetValue(Files) ?? [];
+        if (files.Length == 0) throw new CliException("-f/--filename is required: name a manifest file or folder (or - for stdin)");
+        var loaded = ClusterLoader.Load(files, Options(pr));
+        foreach (var n in loaded.Notices) stderr.WriteLine($"notice: {n}");
+        if (!loaded.Ok)
+        {
+            foreach (var p in loaded.Problems) stderr.WriteLine($"error: {p}");
+            throw new CliException($"{loaded.Problems.Count} problem{(loaded.Problems.Count == 1 ? "" : "s")} found; nothing was done");
+        }
+        return ControlPlane.Derive(loaded.Model!);
+    }
+
+    /// <summary>Splits <c>ns/name</c> (or bare <c>name</c> in <paramref name="defaultNs"/>).</summary>
+    public static (string Ns, string Name) NsName(string flag, string value, string defaultNs = "default")
+    {
+        var parts = value.Split('/');
+        if (parts.Length == 1 && parts[0].Length > 0) return (defaultNs, parts[0]);
+        if (parts.Length == 2 && parts[0].Length > 0 && parts[1].Length > 0) return (parts[0], parts[1]);
+        throw new CliException($"{flag}: Invalid value: \"{value}\": expected NAMESPACE/NAME");
+    }
+}

@@ -1,0 +1,133 @@
+using System.CommandLine;
+using Podwire.Cli.Output;
+using Podwire.Controllers;
+using Podwire.Controllers.Dns;
+using Podwire.Model;
+using Podwire.Semantics.Dns;
+using Podwire.Semantics.Ingress;
+using Podwire.Semantics.Services;
+using Podwire.Sources;
+
+namespace Podwire.Cli.Commands;
+
+/// <summary><c>podwire demo</c>: the bundled example, derived and explained.</summary>
+public static class DemoCommand
+{
+    public static Command Create(CommandContext ctx)
+    {
+        var dir = new Option<string?>("--examples") { Description = "Folder of manifests to use instead of the bundled examples/." };
+        var cmd = new Command("demo",
+            "Load the bundled example application (examples/: a shop with a web front, two APIs, a\n" +
+            "database, an ExternalName service, an Ingress with TLS and NetworkPolicies) and show what\n" +
+            "the cluster derives: nodes, pods with IPs, Services with endpoints, DNS names, Ingress routes.\n\n" +
+            "Examples:\n  ./podwire demo\n  ./podwire demo --nodes 3");
+        cmd.Options.Add(dir);
+        cmd.SetAction(pr =>
+        {
+            var path = pr.GetValue(dir) ?? FindExamples();
+            var loaded = ClusterLoader.Load([path], Common.Options(pr));
+            foreach (var n in loaded.Notices) ctx.Err.WriteLine($"notice: {n}");
+            if (!loaded.Ok)
+            {
+                foreach (var p in loaded.Problems) ctx.Err.WriteLine($"error: {p}");
+                throw new CliException($"{loaded.Problems.Count} problem(s) in {path}; nothing was done");
+            }
+            var cluster = ControlPlane.Derive(loaded.Model!);
+            Show(ctx, cluster, path);
+            return ExitCodes.Ok;
+        });
+        return cmd;
+    }
+
+    private static string FindExamples()
+    {
+        // The ./podwire wrapper says where the repository is; otherwise look upwards from here.
+        var home = Environment.GetEnvironmentVariable("PODWIRE_HOME");
+        if (home is not null && Directory.Exists(Path.Combine(home, "examples"))) return Path.Combine(home, "examples");
+        for (var d = new DirectoryInfo(Directory.GetCurrentDirectory()); d is not null; d = d.Parent)
+            if (Directory.Exists(Path.Combine(d.FullName, "examples"))) return Path.Combine(d.FullName, "examples");
+        throw new CliException("cannot find the examples/ folder; pass --examples PATH");
+    }
+
+    private static void Heading(CommandContext ctx, string title)
+    {
+        ctx.Out.WriteLine();
+        ctx.Out.WriteLine($"== {title} ==");
+    }
+
+    private static void Show(CommandContext ctx, DerivedCluster c, string path)
+    {
+        ctx.Out.WriteLine($"Podwire demo: {path}");
+        ctx.Out.WriteLine($"{c.Nodes.Count} nodes, {c.Pods.Count} pods, {c.Services.Count} services, {c.EndpointSlices.Count} endpoint slices, " +
+                          $"{c.Input.Ingresses.Count} ingresses, {c.Input.NetworkPolicies.Count} network policies");
+        Heading(ctx, "Nodes");
+        GetCommand.RenderTable(ctx, c, "nodes", wide: true);
+        Heading(ctx, "Pods");
+        GetCommand.RenderTable(ctx, c, "pods", wide: false);
+        Heading(ctx, "Services");
+        GetCommand.RenderTable(ctx, c, "services", wide: false);
+
+        Heading(ctx, "Service endpoints (what kube-proxy load-balances to)");
+        var t = new TableWriter("SERVICE", "PORT", "CLUSTER-IP", "ENDPOINTS");
+        foreach (var s in c.Services)
+        {
+            foreach (var p in s.Ports)
+            {
+                var r = ServiceResolver.Resolve(c, s.Namespace, s.Name, p.Port);
+                string eps = s.Type == ServiceType.ExternalName ? $"CNAME {s.ExternalName}"
+                    : r.Endpoints.Count == 0 ? "<none>"
+                    : string.Join(", ", r.Endpoints.Select(e => $"{e.Ip}:{e.Port}{(e.Ready ? "" : " (not ready)")}"));
+                t.Add(s.Key, $"{p.Port}/{p.Protocol}", s.ClusterIP ?? "None", eps);
+            }
+            if (s.Ports.Count == 0) t.Add(s.Key, "-", s.ClusterIP ?? "None", s.Type == ServiceType.ExternalName ? $"CNAME {s.ExternalName}" : "<none>");
+        }
+        t.Write(ctx.Out);
+
+        Heading(ctx, "Cluster DNS");
+        var zone = DnsZoneBuilder.Build(c);
+        var d = new TableWriter("NAME", "TYPE", "ANSWER");
+        foreach (var s in c.Services)
+        {
+            var fqdn = $"{s.Name}.{s.Namespace}.svc.{c.Options.ClusterDomain}.";
+            var a = DnsResolver.Query(zone, fqdn, DnsType.A);
+            d.Add(fqdn, "A", a.Answers.Count == 0 ? a.Rcode.ToString().ToUpperInvariant() : string.Join(", ", a.Answers.Select(x => $"{x.Type} {x.Data}")));
+            foreach (var p in s.Ports.Where(p => p.Name is not null))
+            {
+                var srvName = $"_{p.Name}._{p.Protocol.ToString().ToLowerInvariant()}.{fqdn}";
+                var srv = DnsResolver.Query(zone, srvName, DnsType.SRV);
+                if (srv.Answers.Count > 0) d.Add(srvName, "SRV", string.Join(", ", srv.Answers.Select(x => x.Data)));
+            }
+        }
+        foreach (var p in c.Pods.Where(p => p.Hostname is not null && p.Subdomain is not null))
+        {
+            var fqdn = $"{p.Hostname}.{p.Subdomain}.{p.Namespace}.svc.{c.Options.ClusterDomain}.";
+            var a = DnsResolver.Query(zone, fqdn, DnsType.A);
+            d.Add(fqdn, "A", a.Answers.Count == 0 ? a.Rcode.ToString().ToUpperInvariant() + (p.Ready ? "" : " (pod not ready)") : string.Join(", ", a.Answers.Select(x => x.Data)));
+        }
+        d.Write(ctx.Out);
+
+        Heading(ctx, "Ingress routes");
+        var r2 = new TableWriter("REQUEST", "INGRESS", "BACKEND", "TLS");
+        foreach (var ing in c.Input.Ingresses)
+        {
+            foreach (var rule in ing.Rules)
+            {
+                var host = rule.Host is null ? "any.host" : rule.Host.StartsWith("*.", StringComparison.Ordinal) ? "www" + rule.Host[1..] : rule.Host;
+                foreach (var p in rule.Paths)
+                {
+                    var reqPath = p.PathType == PathType.Exact ? p.Path : p.Path.TrimEnd('/') + "/x";
+                    var route = IngressRouter.Route(c, host, reqPath);
+                    r2.Add($"{host}{reqPath}", route.Ingress ?? "-", route.ServiceKey is null ? "404" : $"{route.ServiceKey}:{route.Port}", route.Tls ? "yes" : "no");
+                }
+            }
+        }
+        r2.Write(ctx.Out);
+
+        ctx.Out.WriteLine();
+        ctx.Out.WriteLine("Explore further:");
+        ctx.Out.WriteLine($"  ./podwire get pods -f {path} -A -o wide");
+        ctx.Out.WriteLine($"  ./podwire resolve -f {path} --service shop/web --port 80");
+        ctx.Out.WriteLine($"  ./podwire dns -f {path} _pg._tcp.postgres.data.svc.cluster.local SRV");
+        ctx.Out.WriteLine($"  ./podwire route -f {path} --host shop.example.com --path /api/orders/42");
+    }
+}

@@ -1,0 +1,42 @@
+using System.Diagnostics;
+
+namespace Podwire.Cli.Tests;
+
+/// <summary>Runs ./podwire from the repository root as a user would, capturing output and exit code.</summary>
+public static class Repo
+{
+    public static readonly string Root = FindRoot();
+
+    private static string FindRoot()
+    {
+        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
+            if (File.Exists(Path.Combine(d.FullName, "Podwire.slnx"))) return d.FullName;
+        throw new InvalidOperationException("repository root not found");
+    }
+
+    public static string Path_(params string[] parts) => Path.Combine([Root, .. parts]);
+
+    public sealed record Result(int ExitCode, string Stdout, string Stderr);
+
+    public static Result Podwire(string? stdin, params string[] args)
+    {
+        var psi = new ProcessStartInfo(Path.Combine(Root, "podwire"))
+        {
+            WorkingDirectory = Root,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        if (stdin is not null) p.StandardInput.Write(stdin);
+        p.StandardInput.Close();
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(600_000)) { p.Kill(true); throw new TimeoutException("podwire did not finish"); }
+        return new Result(p.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    public static Result Podwire(params string[] args) => Podwire(null, args);
+}
