@@ -7,10 +7,12 @@ public static class Repo
 {
     public static readonly string Root = FindRoot();
 
-    private static string FindRoot()
+    private static string FindRoot([System.Runtime.CompilerServices.CallerFilePath] string thisFile = "")
     {
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-            if (File.Exists(Path.Combine(d.FullName, "Podwire.slnx"))) return d.FullName;
+        // From this source file, so builds with a separate --artifacts-path find the repo too.
+        foreach (var start in new[] { Path.GetDirectoryName(thisFile)!, AppContext.BaseDirectory })
+            for (var d = new DirectoryInfo(start); d is not null; d = d.Parent)
+                if (File.Exists(Path.Combine(d.FullName, "Podwire.slnx"))) return d.FullName;
         throw new InvalidOperationException("repository root not found");
     }
 

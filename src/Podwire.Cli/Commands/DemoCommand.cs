@@ -33,7 +33,8 @@ public static class DemoCommand
                 throw new CliException($"{loaded.Problems.Count} problem(s) in {path}; nothing was done");
             }
             var cluster = ControlPlane.Derive(loaded.Model!);
-            Show(ctx, cluster, path);
+            var shown = Path.GetRelativePath(Directory.GetCurrentDirectory(), path);
+            Show(ctx, cluster, shown.StartsWith("..", StringComparison.Ordinal) ? path : shown);
             return ExitCodes.Ok;
         });
         return cmd;
@@ -73,7 +74,7 @@ public static class DemoCommand
         {
             foreach (var p in s.Ports)
             {
-                var r = ServiceResolver.Resolve(c, s.Namespace, s.Name, p.Port);
+                var r = ServiceResolver.Resolve(c, s.Namespace, s.Name, p.Port, p.Protocol)!;
                 string eps = s.Type == ServiceType.ExternalName ? $"CNAME {s.ExternalName}"
                     : r.Endpoints.Count == 0 ? "<none>"
                     : string.Join(", ", r.Endpoints.Select(e => $"{e.Ip}:{e.Port}{(e.Ready ? "" : " (not ready)")}"));

@@ -30,7 +30,7 @@ public static class ResolveCommand
             var cluster = Common.Load(pr, ctx.Err);
             if (cluster.FindService(ns, name) is null)
                 throw new CliException($"service \"{ns}/{name}\" not found", ExitCodes.Failed);
-            var r = ServiceResolver.Resolve(cluster, ns, name, portNumber);
+            var r = ServiceResolver.Resolve(cluster, ns, name, portNumber)!;
             if (r.Port is null && r.Service.Type != Model.ServiceType.ExternalName)
                 throw new CliException($"service \"{ns}/{name}\" has no port {portNumber} (ports: {string.Join(", ", r.Service.Ports.Select(p => p.Port))})", ExitCodes.Failed);
             if (format == "json")

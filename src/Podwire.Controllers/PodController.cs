@@ -1,0 +1,121 @@
+using System.Net;
+using System.Net.Sockets;
+using Podwire.Model;
+using Podwire.Model.Net;
+
+namespace Podwire.Controllers;
+
+/// <summary>
+/// Scheduling and pod IPAM, as kube-scheduler (spread by pod count) and a host-local IPAM on each
+/// node's pod CIDR would do it. Why: every query needs a node and an address for each pod, and
+/// manifests rarely carry them. Given nodeNames and IPs are kept; the rest is assigned in
+/// (namespace, name) order so the same input gives the same placement. Exhaustion leaves a pod
+/// Pending (as in a real cluster) instead of failing.
+/// </summary>
+public static class PodController
+{
+    public const string PendingPhase = "Pending";
+
+    /// <summary>Places and addresses <paramref name="pods"/>; the result is sorted (namespace, name).</summary>
+    public static IReadOnlyList<Pod> Place(IReadOnlyList<Pod> pods, IReadOnlyList<Node> nodes)
+    {
+        var sorted = Ordering.Sorted(pods, Ordering.ComparePods);
+        var nodeIndex = new Dictionary<string, int>(nodes.Count, StringComparer.Ordinal);
+        for (int i = 0; i < nodes.Count; i++) nodeIndex.TryAdd(nodes[i].Name, i);
+
+        Schedule(sorted, nodes, nodeIndex);
+        Address(sorted, nodes, nodeIndex);
+        return sorted;
+    }
+
+    private static void Schedule(Pod[] pods, IReadOnlyList<Node> nodes, Dictionary<string, int> nodeIndex)
+    {
+        var load = new int[nodes.Count];
+        foreach (var p in pods)
+            if (p.NodeName is not null && nodeIndex.TryGetValue(p.NodeName, out int n)) load[n]++;
+
+        // Ties go to the earlier node in node order; NotReady nodes carry the not-ready taint and get nothing new.
+        var queue = new PriorityQueue<int, (int Load, int Index)>();
+        for (int i = 0; i < nodes.Count; i++)
+            if (nodes[i].Ready) queue.Enqueue(i, (load[i], i));
+
+        for (int i = 0; i < pods.Length; i++)
+        {
+            if (pods[i].NodeName is not null) continue;
+            if (queue.Count == 0) { pods[i] = pods[i] with { Phase = PendingPhase }; continue; }
+            queue.TryDequeue(out int node, out var prio);
+            pods[i] = pods[i] with { NodeName = nodes[node].Name };
+            queue.Enqueue(node, (prio.Load + 1, node));
+        }
+    }
+
+    private sealed class NodePool(Cidr cidr)
+    {
+        public Cidr Cidr { get; } = cidr;
+        public UInt128 Next = 2; // .0 is the network, .1 the node's bridge/gateway
+        public UInt128 Last = NodeController.LastUsableOffset(cidr);
+    }
+
+    private static void Address(Pod[] pods, IReadOnlyList<Node> nodes, Dictionary<string, int> nodeIndex)
+    {
+        var taken = new HashSet<IPAddress>();
+        foreach (var p in pods)
+        {
+            if (p.PodIP is not null && IPAddress.TryParse(p.PodIP, out var ip)) taken.Add(ip);
+            foreach (var s in p.PodIPs) if (IPAddress.TryParse(s, out var ip2)) taken.Add(ip2);
+        }
+
+        var pools = new NodePool[nodes.Count][];
+        for (int i = 0; i < nodes.Count; i++)
+        {
+            var cidrs = nodes[i].PodCidrs.Count > 0 ? nodes[i].PodCidrs : nodes[i].PodCidr is { } c ? [c] : [];
+            var list = new List<NodePool>(cidrs.Count);
+            foreach (var text in cidrs) if (Cidr.TryParse(text, out var parsed)) list.Add(new NodePool(parsed));
+            pools[i] = [.. list];
+        }
+
+        for (int i = 0; i < pods.Length; i++)
+        {
+            var p = pods[i];
+            if (p.PodIP is not null)
+            {
+                if (p.PodIPs.Count == 0) pods[i] = p with { PodIPs = [p.PodIP] };
+                continue;
+            }
+            if (p.PodIPs.Count > 0) { pods[i] = p with { PodIP = p.PodIPs[0] }; continue; }
+            // Finished pods have released their address; they never get a new one.
+            if (p.Phase is "Succeeded" or "Failed") continue;
+            if (p.NodeName is null || !nodeIndex.TryGetValue(p.NodeName, out int n)) { pods[i] = p with { Phase = PendingPhase }; continue; }
+            if (p.HostNetwork)
+            {
+                var nodeIP = nodes[n].InternalIP;
+                pods[i] = nodeIP is null ? p with { Phase = PendingPhase } : p with { PodIP = nodeIP, PodIPs = [nodeIP] };
+                continue;
+            }
+            var ips = new List<string>(pools[n].Length);
+            foreach (var pool in pools[n])
+            {
+                var ip = Allocate(pool, taken);
+                if (ip is null) break;
+                ips.Add(ip.ToString());
+            }
+            // Partial dual-stack allocation is as bad as none: the CNI ADD would fail and the pod stays Pending.
+            pods[i] = ips.Count == 0 || ips.Count < pools[n].Length
+                ? p with { Phase = PendingPhase }
+                : p with { PodIP = ips[0], PodIPs = ips };
+        }
+    }
+
+    private static IPAddress? Allocate(NodePool pool, HashSet<IPAddress> taken)
+    {
+        while (pool.Next <= pool.Last)
+        {
+            var candidate = pool.Cidr.AddressAt(pool.Next++);
+            if (taken.Add(candidate)) return candidate;
+        }
+        return null;
+    }
+
+    public static bool IsIPv6(string ip) =>
+        IPAddress.TryParse(ip, out var a) && a.AddressFamily == AddressFamily.InterNetworkV6;
+}
