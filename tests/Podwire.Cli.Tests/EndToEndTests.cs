@@ -40,7 +40,7 @@ public class EndToEndTests
               ports:
                 - port: 70000
             """;
-        var r = Repo.Podwire(bad, "validate", "-f", "-");
+        var r = Repo.PodwireWithInput(bad, "validate", "-f", "-");
         Assert.Equal(2, r.ExitCode);
         Assert.Contains("<stdin>:1: Service prod/web: spec.ports[0].port: Invalid value: 70000", r.Stderr);
         Assert.Equal("", r.Stdout);
@@ -50,7 +50,7 @@ public class EndToEndTests
     [Fact]
     public void YamlSyntaxErrorHasLineNumber()
     {
-        var r = Repo.Podwire("apiVersion: v1\nkind: Pod\nmetadata:\n  name: [oops\n", "validate", "-f", "-");
+        var r = Repo.PodwireWithInput("apiVersion: v1\nkind: Pod\nmetadata:\n  name: [oops\n", "validate", "-f", "-");
         Assert.Equal(2, r.ExitCode);
         Assert.Matches(@"YAML syntax error at line \d+", r.Stderr);
         NoStackTrace(r);
@@ -77,7 +77,7 @@ public class EndToEndTests
     public void UnknownKindIsSkippedWithOneNotice()
     {
         var cm = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\n";
-        var r = Repo.Podwire(cm, "validate", "-f", "-");
+        var r = Repo.PodwireWithInput(cm, "validate", "-f", "-");
         Assert.Equal(0, r.ExitCode);
         Assert.Equal(1, r.Stderr.Split('\n').Count(l => l.Contains("ConfigMap")));
     }

@@ -20,7 +20,7 @@ public static class Repo
 
     public sealed record Result(int ExitCode, string Stdout, string Stderr);
 
-    public static Result Podwire(string? stdin, params string[] args)
+    public static Result PodwireWithInput(string? stdin, params string[] args)
     {
         var psi = new ProcessStartInfo(Path.Combine(Root, "podwire"))
         {
@@ -40,5 +40,5 @@ public static class Repo
         return new Result(p.ExitCode, stdout.Result, stderr.Result);
     }
 
-    public static Result Podwire(params string[] args) => Podwire(null, args);
+    public static Result Podwire(params string[] args) => PodwireWithInput(null, args);
 }

@@ -1,0 +1,25 @@
+using System.Runtime.CompilerServices;
+using Podwire.Controllers;
+using Podwire.Model;
+using Podwire.Sources;
+
+namespace Podwire.Policy.Tests;
+
+/// <summary>Loads manifests the way the CLI does and wraps the model as a derived cluster (addresses come from the manifests).</summary>
+internal static class Fixtures
+{
+    public static string RepoRoot([CallerFilePath] string here = "") =>
+        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(here)!, "..", ".."));
+
+    public static string TestData(params string[] parts) => Path.Combine([RepoRoot(), "testdata", .. parts]);
+
+    public static DerivedCluster Load(params string[] paths)
+    {
+        var loaded = ClusterLoader.Load(paths, new ClusterOptions());
+        Assert.True(loaded.Ok, string.Join("\n", loaded.Problems));
+        return Derive(loaded.Model!);
+    }
+
+    public static DerivedCluster Derive(ClusterModel m) =>
+        new(m, m.Namespaces, m.Nodes, m.Pods, m.Services, m.EndpointSlices);
+}

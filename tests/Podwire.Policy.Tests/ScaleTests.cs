@@ -1,0 +1,65 @@
+using System.Diagnostics;
+using Podwire.Model;
+using Podwire.Policy.Engine;
+using Podwire.Policy.Naive;
+using Xunit.Abstractions;
+
+namespace Podwire.Policy.Tests;
+
+public class ScaleTests(ITestOutputHelper output)
+{
+    [Fact]
+    public void SmallGeneratedClusterCountsMatchNaive()
+    {
+        var cluster = ScaleClusterGenerator.Generate(pods: 240, namespaces: 20, policies: 80, nodes: 5);
+        var engine = PolicyEngine.Build(cluster);
+        var naive = NaiveEvaluator.Build(cluster);
+        foreach (var (port, proto) in new[] { (80, Protocol.TCP), (8080, Protocol.TCP), (53, Protocol.UDP), (443, Protocol.TCP) })
+        {
+            long allowed = 0;
+            foreach (var a in cluster.Pods)
+                foreach (var b in cluster.Pods)
+                    if (naive.Reach(NetEndpoint.Of(a), NetEndpoint.Of(b), port, proto).Allowed) allowed++;
+            var counts = engine.MatrixCounts(port, proto);
+            Assert.Equal(new MatrixCount(240, 240 * 240, allowed), counts);
+            // Policies must actually bite, or the comparison proves little.
+            Assert.InRange(allowed, 1, 240L * 240 - 1);
+        }
+    }
+
+    /// <summary>
+    /// The benchmark of issue 3 (not a test): set PODWIRE_POLICY_BENCH=10000 (or 150000) and run
+    /// <c>dotnet test tests/Podwire.Policy.Tests -c Release --filter Benchmark --logger "console;verbosity=detailed"</c>.
+    /// </summary>
+    [Fact]
+    public void Benchmark()
+    {
+        if (!int.TryParse(Environment.GetEnvironmentVariable("PODWIRE_POLICY_BENCH"), out int pods)) return;
+        var sw = Stopwatch.StartNew();
+        var cluster = ScaleClusterGenerator.Generate(pods, namespaces: pods / 10, policies: pods);
+        if (pods >= 100_000) cluster = ScaleClusterGenerator.Generate(pods, namespaces: pods / 10, policies: pods / 10);
+        var gen = sw.Elapsed;
+        sw.Restart();
+        var engine = PolicyEngine.Build(cluster);
+        var build = sw.Elapsed;
+        sw.Restart();
+        var counts = engine.MatrixCounts(80, Protocol.TCP);
+        var count = sw.Elapsed;
+        sw.Restart();
+        var counts2 = engine.MatrixCounts(8080, Protocol.TCP);
+        var count2 = sw.Elapsed;
+        var peak = Process.GetCurrentProcess().PeakWorkingSet64;
+        output.WriteLine($"pods {pods} namespaces {cluster.Namespaces.Count} policies {cluster.Input.NetworkPolicies.Count} identities {engine.Identities.Capacity - 3}");
+        output.WriteLine($"generate {gen.TotalSeconds:F2}s, build engine {build.TotalSeconds:F2}s, counts 80/TCP {count.TotalSeconds:F2}s ({counts.Allowed} of {counts.Pairs}), 8080/TCP {count2.TotalSeconds:F2}s ({counts2.Allowed}), peak working set {peak / 1048576} MiB");
+
+        // Naive evaluator on a sample of pairs, to report the fast/naive ratio per pair.
+        var naive = NaiveEvaluator.Build(cluster);
+        var rnd = new Random(1);
+        sw.Restart();
+        int sample = 200;
+        for (int i = 0; i < sample; i++)
+            naive.Reach(NetEndpoint.Of(cluster.Pods[rnd.Next(pods)]), NetEndpoint.Of(cluster.Pods[rnd.Next(pods)]), 80, Protocol.TCP);
+        var perPair = sw.Elapsed.TotalSeconds / sample;
+        output.WriteLine($"naive: {perPair * 1e6:F0} µs per pair → all {counts.Pairs} pairs ≈ {perPair * counts.Pairs:F0}s; fast/naive ≈ 1:{perPair * counts.Pairs / (build + count).TotalSeconds:F0}");
+    }
+}
