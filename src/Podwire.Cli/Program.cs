@@ -22,6 +22,11 @@ public static class Program
         root.Subcommands.Add(DnsCommand.Create(ctx));
         root.Subcommands.Add(RouteCommand.Create(ctx));
         root.Subcommands.Add(DemoCommand.Create(ctx));
+        root.Subcommands.Add(ReachCommand.Create(ctx));
+        root.Subcommands.Add(MatrixCommand.Create(ctx));
+        root.Subcommands.Add(ExplainCommand.Create(ctx));
+        root.Subcommands.Add(DiffCommand.Create(ctx));
+        root.Subcommands.Add(LintCommand.Create(ctx));
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
