@@ -8,16 +8,21 @@ using Podwire.Sources;
 // the same run, so the ratio holds whatever else the machine is doing.
 //   gen-scale OUT --services N --pods-per-service K --namespaces M
 //   load FILE [--nodes N]     load + validate + derive in-process, against YamlDotNet's bare parse
+//   gen-policy OUT --pods N --namespaces M --policies K   NetworkPolicy scale cluster (issue 3)
+//   policy FILE [--nodes N] [--cluster-cidr C] [--port P]  load + derive + policy engine + matrix counts, by stage
 return args.FirstOrDefault() switch
 {
     "gen-scale" => GenScale(args[1..]),
     "load" => Load(args[1..]),
+    "gen-policy" => PolicyBench.Generate(args[1..]),
+    "policy" => PolicyBench.Measure(args[1..]),
     _ => Usage(),
 };
 
 static int Usage()
 {
     Console.Error.WriteLine("usage: Podwire.Bench gen-scale OUT [--services N] [--pods-per-service K] [--namespaces M] | load FILE [--nodes N]");
+    Console.Error.WriteLine("       Podwire.Bench gen-policy OUT [--pods N] [--namespaces M] [--policies K] | policy FILE [--nodes N] [--cluster-cidr C] [--port P]");
     return 2;
 }
 

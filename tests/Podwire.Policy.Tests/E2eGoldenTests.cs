@@ -21,7 +21,7 @@ public class E2eGoldenTests
     [Fact]
     public void AllUpstreamCasesArePresent()
     {
-        var names = Directory.GetDirectories(Fixtures.TestData("policy", "e2e")).Select(Path.GetFileName).ToList();
+        var names = Directory.GetDirectories(Fixtures.TestData("policy", "e2e")).Select(d => Path.GetFileName(d)!).ToList();
         for (int i = 1; i <= 42; i++)
             Assert.Contains(names, n => n.StartsWith($"{i:00}", StringComparison.Ordinal));
         foreach (var g in new[] { "u1", "u2", "u3", "s1", "s2", "s3" })

@@ -30,6 +30,9 @@ public class ScaleTests(ITestOutputHelper output)
     /// <summary>
     /// The benchmark of issue 3 (not a test): set PODWIRE_POLICY_BENCH=10000 (or 150000) and run
     /// <c>dotnet test tests/Podwire.Policy.Tests -c Release --filter Benchmark --logger "console;verbosity=detailed"</c>.
+    /// PODWIRE_POLICY_BENCH_STAGES=1 adds a per-stage breakdown (cold, then warm). Figures here
+    /// include JIT time; bench/Podwire.Bench's `policy` mode published with NativeAOT measures
+    /// what the CLI does, from YAML.
     /// </summary>
     [Fact]
     public void Benchmark()
@@ -39,6 +42,7 @@ public class ScaleTests(ITestOutputHelper output)
         var cluster = ScaleClusterGenerator.Generate(pods, namespaces: pods / 10, policies: pods);
         if (pods >= 100_000) cluster = ScaleClusterGenerator.Generate(pods, namespaces: pods / 10, policies: pods / 10);
         var gen = sw.Elapsed;
+        if (Environment.GetEnvironmentVariable("PODWIRE_POLICY_BENCH_STAGES") is not null) Stages(cluster);
         sw.Restart();
         var engine = PolicyEngine.Build(cluster);
         var build = sw.Elapsed;
@@ -61,5 +65,27 @@ public class ScaleTests(ITestOutputHelper output)
             naive.Reach(NetEndpoint.Of(cluster.Pods[rnd.Next(pods)]), NetEndpoint.Of(cluster.Pods[rnd.Next(pods)]), 80, Protocol.TCP);
         var perPair = sw.Elapsed.TotalSeconds / sample;
         output.WriteLine($"naive: {perPair * 1e6:F0} µs per pair → all {counts.Pairs} pairs ≈ {perPair * counts.Pairs:F0}s; fast/naive ≈ 1:{perPair * counts.Pairs / (build + count).TotalSeconds:F0}");
+    }
+
+    /// <summary>Where build time goes, stage by stage (a second, warmed run is printed too).</summary>
+    private void Stages(Podwire.Controllers.DerivedCluster cluster)
+    {
+        for (int run = 0; run < 2; run++)
+        {
+            var sw = Stopwatch.StartNew();
+            var admin = Podwire.Policy.Admin.AdminPolicyReader.ReadAll(cluster.Input.Other, []);
+            var tAdmin = sw.Elapsed.TotalMilliseconds; sw.Restart();
+            var ids = Podwire.Policy.Identity.IdentityTable.Build(cluster);
+            var tIds = sw.Elapsed.TotalMilliseconds; sw.Restart();
+            Podwire.Policy.Ir.IrBuilder.Build(cluster, ids, admin);
+            var tIr = sw.Elapsed.TotalMilliseconds; sw.Restart();
+            var engine = PolicyEngine.Build(cluster);
+            var tAll = sw.Elapsed.TotalMilliseconds; sw.Restart();
+            var m = new MatrixEvaluator(engine);
+            var tEval = sw.Elapsed.TotalMilliseconds; sw.Restart();
+            m.Count(80, Protocol.TCP);
+            var tCount = sw.Elapsed.TotalMilliseconds;
+            output.WriteLine($"stages run {run}: admin {tAdmin:F0} ms, identities {tIds:F0} ms, ir {tIr:F0} ms, whole build {tAll:F0} ms, evaluator layout {tEval:F0} ms, count {tCount:F0} ms");
+        }
     }
 }

@@ -57,6 +57,12 @@ public static class Common
         Recursive = true,
     };
 
+    /// <summary>For commands that read a running lab when no -f is given.</summary>
+    public static readonly Option<string?> Cluster = new("--cluster")
+    {
+        Description = "Read this running lab (when no -f is given); default: the only running lab.",
+    };
+
     public static Option<string> Output(string values, string defaultValue = "table") => new("--output", "-o")
     {
         Description = $"Output format: {values}.",
@@ -101,7 +107,8 @@ public static class Common
     public static DerivedCluster Load(ParseResult pr, TextWriter stderr)
     {
         var files = pr.GetValue(Files) ?? [];
-        if (files.Length == 0) throw new CliException("-f/--filename is required: name a manifest file or folder (or - for stdin)");
+        if (files.Length == 0)
+            return LoadRunningLab(pr.CommandResult.Command.Options.Contains(Cluster) ? pr.GetValue(Cluster) : null, stderr);
         var loaded = ClusterLoader.Load(files, Options(pr));
         foreach (var n in loaded.Notices) stderr.WriteLine($"notice: {n}");
         if (!loaded.Ok)
@@ -110,6 +117,28 @@ public static class Common
             throw new CliException($"{loaded.Problems.Count} problem{(loaded.Problems.Count == 1 ? "" : "s")} found; nothing was done");
         }
         return ControlPlane.Derive(loaded.Model!);
+    }
+
+    /// <summary>Without -f, commands read the running lab: its saved manifests and settings give the same cluster it built.</summary>
+    private static DerivedCluster LoadRunningLab(string? labName, TextWriter stderr)
+    {
+        string name;
+        try { name = LabCommon.Resolve(labName); }
+        catch (CliException) when (labName is null)
+        {
+            throw new CliException("-f/--filename is required (name a manifest file or folder, or - for stdin), or start a lab with 'podwire up'");
+        }
+        if (!File.Exists(new Podwire.Lab.LabPaths(name).StateFile))
+            throw new CliException($"lab \"{name}\" is not running", ExitCodes.Failed);
+        var paths = new Podwire.Lab.LabPaths(name);
+        var state = Podwire.Lab.Daemon.LabState.Load(paths.StateFile);
+        var (cluster, problems) = Podwire.Lab.Daemon.LabCluster.Load(state, paths.ManifestDir);
+        if (cluster is null)
+        {
+            foreach (var p in problems) stderr.WriteLine($"error: {p}");
+            throw new CliException($"the manifests of lab \"{name}\" no longer load", ExitCodes.Failed);
+        }
+        return cluster;
     }
 
     /// <summary>Splits <c>ns/name</c> (or bare <c>name</c> in <paramref name="defaultNs"/>).</summary>

@@ -34,10 +34,12 @@ public static class GetCommand
         var cmd = new Command("get",
             "Show objects of the derived cluster as kubectl would, with what the control plane filled in\n" +
             "(pod IPs and nodes, ClusterIPs, NodePorts, LoadBalancer addresses, EndpointSlices).\n\n" +
-            "Examples:\n  podwire get pods -f examples/ -A -o wide\n  podwire get services -f examples/ -n shop\n  podwire get endpointslices -f examples/ -A -o json");
+            "Without -f, reads the running lab (see 'podwire up').\n\n" +
+            "Examples:\n  podwire get pods -f examples/ -A -o wide\n  sudo podwire get nodes -o json --cluster lab\n  podwire get services -f examples/ -n shop\n  podwire get endpointslices -f examples/ -A -o json");
         cmd.Arguments.Add(kindArg);
         cmd.Arguments.Add(nameArg);
         cmd.Options.Add(Common.Files);
+        cmd.Options.Add(Common.Cluster);
         cmd.Options.Add(ns);
         cmd.Options.Add(all);
         cmd.Options.Add(output);

@@ -11,7 +11,9 @@ namespace Podwire.Policy.Engine;
 /// positions says which remote pods are allowed; a pair (s, d) is allowed when d is in E[class s]
 /// and s is in I[class d]. Since E depends only on s's class and I only on d's class, the
 /// number of allowed pairs between classes S and D is |E_S ∩ D| × |I_D ∩ S|, so counting costs
-/// classes² range popcounts plus a correction for the always-allowed pairs (self, own node).
+/// at most classes² range popcounts plus a correction for the always-allowed pairs (self, own
+/// node). Bitsets are shared: per distinct peer set, and per distinct union of peer sets, so
+/// classes governed alike (the same policy shape in many namespaces) count as one group.
 /// </summary>
 internal sealed class MatrixEvaluator
 {
@@ -23,7 +25,14 @@ internal sealed class MatrixEvaluator
     private readonly int[] _classOfPosition;
     private readonly Dictionary<int, int> _classOfIdentity = [];
     private readonly (UInt128 Value, int Position)[] _v4, _v6;
-    private readonly Dictionary<IrPeer, ulong[]> _blockCache = new(ReferenceEqualityComparer.Instance);
+    // Position bitsets per distinct identity set and per distinct (block, identity set): the IR
+    // shares these objects across policies, so each is laid out once however many classes use it.
+    private readonly Dictionary<IdentitySet, ulong[]> _setCache = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<(string Block, IdentitySet? Ids), ulong[]> _blockCache = [];
+    private readonly Dictionary<IrBlock, string> _blockKeys = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<ulong[], int> _idOfBits = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<string, ulong[]> _unions = new(StringComparer.Ordinal);
+    private readonly List<int> _parts = [];
     private ulong[]? _ones;
 
     public MatrixEvaluator(PolicyEngine engine)
@@ -31,13 +40,12 @@ internal sealed class MatrixEvaluator
         _engine = engine;
         var ids = engine.Identities;
         _n = ids.Pods.Count;
+        // Counting sort by identity, stable in pod order.
         _order = new int[_n];
-        for (int i = 0; i < _n; i++) _order[i] = i;
-        Array.Sort(_order, (a, b) =>
-        {
-            int c = ids.IdentityOfPodAt(a).CompareTo(ids.IdentityOfPodAt(b));
-            return c != 0 ? c : a.CompareTo(b);
-        });
+        var starts = new int[ids.Capacity + 1];
+        for (int i = 0; i < _n; i++) starts[ids.IdentityOfPodAt(i) + 1]++;
+        for (int id = 0; id < ids.Capacity; id++) starts[id + 1] += starts[id];
+        for (int i = 0; i < _n; i++) _order[starts[ids.IdentityOfPodAt(i)]++] = i;
         _position = new int[_n];
         _classOfPosition = new int[_n];
         for (int p = 0; p < _n; p++)
@@ -58,8 +66,10 @@ internal sealed class MatrixEvaluator
         for (int p = 0; p < _n; p++)
             if (engine.Addresses.PodIp(_order[p]) is { } ip)
                 (ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? v4 : v6).Add((Podwire.Model.Net.IpMath.ToValue(ip), p));
-        _v4 = [.. v4.OrderBy(x => x.Item1)];
-        _v6 = [.. v6.OrderBy(x => x.Item1)];
+        v4.Sort(static (x, y) => x.Item1.CompareTo(y.Item1));
+        v6.Sort(static (x, y) => x.Item1.CompareTo(y.Item1));
+        _v4 = [.. v4];
+        _v6 = [.. v6];
     }
 
     private ulong[] Ones => _ones ??= Bits.Ones(_n);
@@ -76,6 +86,7 @@ internal sealed class MatrixEvaluator
     private ulong[] DecideClass(DirectionIr d, int port, Protocol proto)
     {
         if (!d.Isolated && d.AdminRules.Count == 0 && d.BaselineRules.Count == 0) return Ones;
+        if (d.Isolated && d.AdminRules.Count == 0) return NpOnly(d, port, proto);
         int words = Bits.Words(_n);
         var allowed = new ulong[words];
         var remaining = Bits.Ones(_n);   // not yet decided by Allow/Deny
@@ -118,28 +129,67 @@ internal sealed class MatrixEvaluator
         return set;
     }
 
-    /// <summary>ORs the positions of the pods a peer matches into <paramref name="into"/>.</summary>
-    private void AddPeer(ulong[] into, IrPeer peer)
+    /// <summary>
+    /// The common case, NetworkPolicy alone: the union of the matching peers. Classes whose
+    /// union is of the same peer sets share one array, which saves memory and lets the count
+    /// treat them as one group.
+    /// </summary>
+    private ulong[] NpOnly(DirectionIr d, int port, Protocol proto)
     {
-        if (peer.Block is null)
-        {
-            if (peer.Identities is null) { Bits.Or(into, Ones); return; }
-            foreach (int id in peer.Identities.Ids())
-                if (_classOfIdentity.TryGetValue(id, out int c)) Bits.SetRange(into, _classes[c].Start, _classes[c].End);
-            return;
-        }
-        if (!_blockCache.TryGetValue(peer, out var block))
+        var parts = _parts;
+        parts.Clear();
+        foreach (var a in d.Allows)
+            if (a.Match.PortMatches(port, proto))
+            {
+                var bits = PeerBits(a.Match.Peer);
+                if (!_idOfBits.TryGetValue(bits, out int id)) _idOfBits[bits] = id = _idOfBits.Count;
+                parts.Add(id);
+            }
+        parts.Sort();
+        var key = new System.Text.StringBuilder();
+        for (int i = 0; i < parts.Count; i++)
+            if (i == 0 || parts[i] != parts[i - 1]) key.Append(parts[i]).Append(',');
+        string k = key.ToString();
+        if (_unions.TryGetValue(k, out var hit)) return hit;
+        var allowed = new ulong[Bits.Words(_n)];
+        foreach (var a in d.Allows)
+            if (a.Match.PortMatches(port, proto)) Bits.Or(allowed, PeerBits(a.Match.Peer));
+        return _unions[k] = allowed;
+    }
+
+    /// <summary>ORs the positions of the pods a peer matches into <paramref name="into"/>.</summary>
+    private void AddPeer(ulong[] into, IrPeer peer) => Bits.Or(into, PeerBits(peer));
+
+    /// <summary>The positions of the pods a peer matches; shared, never to be modified.</summary>
+    private ulong[] PeerBits(IrPeer peer)
+    {
+        if (peer.Block is null) return peer.Identities is null ? Ones : SetPositions(peer.Identities);
+        if (!_blockKeys.TryGetValue(peer.Block, out var blockKey)) _blockKeys[peer.Block] = blockKey = peer.Block.ToString();
+        if (!_blockCache.TryGetValue((blockKey, peer.Identities), out var block))
         {
             block = BlockSet(peer.Block);
-            if (peer.Identities is not null)
-            {
-                var ids = new ulong[block.Length];
-                AddPeer(ids, new IrPeer(peer.Identities, null));
-                Bits.And(block, ids);
-            }
-            _blockCache[peer] = block;
+            if (peer.Identities is not null) Bits.And(block, SetPositions(peer.Identities));
+            _blockCache[(blockKey, peer.Identities)] = block;
         }
-        Bits.Or(into, block);
+        return block;
+    }
+
+    private ulong[] SetPositions(IdentitySet set)
+    {
+        if (_setCache.TryGetValue(set, out var hit)) return hit;
+        var positions = new ulong[Bits.Words(_n)];
+        var bits = set.Bits;
+        for (int w = 0; w < bits.Length; w++)
+        {
+            ulong b = bits[w];
+            while (b != 0)
+            {
+                int id = (w << 6) | System.Numerics.BitOperations.TrailingZeroCount(b);
+                b &= b - 1;
+                if (_classOfIdentity.TryGetValue(id, out int c)) Bits.SetRange(positions, _classes[c].Start, _classes[c].End);
+            }
+        }
+        return _setCache[set] = positions;
     }
 
     private ulong[] BlockSet(IrBlock block)
@@ -185,7 +235,7 @@ internal sealed class MatrixEvaluator
     /// <summary>
     /// Σ over class pairs of |E_S ∩ D| × |I_D ∩ S|. Classes whose bitset is "everything" (not
     /// isolated, no admin rules: the common case) are summed in bulk with one mask per side,
-    /// so only isolated × isolated class pairs cost a range popcount each.
+    /// so only isolated × isolated class pairs remain (<see cref="ClosedPairs"/>).
     /// </summary>
     private long CountByPolicy(ulong[][] egress, ulong[][] ingress)
     {
@@ -214,21 +264,63 @@ internal sealed class MatrixEvaluator
             var (_, start, end) = _classes[s];
             total += (long)(end - start) * AndCount(egress[s], openTargets);
         }
-        // Closed × closed: class by class, in parallel over sources.
+        return total + ClosedPairs(egress, ingress, closedS, closedD);
+    }
+
+    /// <summary>
+    /// Σ over closed source classes s and closed destination classes d of |E_s ∩ D| × |I_d ∩ S|.
+    /// Classes sharing one bitset array form a group; for source group G and destination
+    /// group H the sum factors into |E_G ∩ ∪H| × |I_H ∩ ∪G|, which costs |G| + |H| range
+    /// counts instead of |G| × |H|. Rows are independent, so groups run in parallel.
+    /// </summary>
+    private long ClosedPairs(ulong[][] egress, ulong[][] ingress, List<int> closedS, List<int> closedD)
+    {
+        var (sGroups, _) = Group(egress, closedS);
+        var (dGroups, groupOfD) = Group(ingress, closedD);
         long closed = 0;
-        Parallel.For(0, closedS.Count, () => 0L, (i, _, acc) =>
+        Parallel.For(0, sGroups.Count, () => new long[dGroups.Count], (g, _, a) =>
         {
-            int s = closedS[i];
-            var (_, sStart, sEnd) = _classes[s];
-            var e = egress[s];
-            foreach (int d in closedD)
+            var members = sGroups[g];
+            var e = egress[members[0]];
+            Array.Clear(a);
+            for (int i = 0; i < closedD.Count; i++)
             {
-                int a = Bits.CountRange(e, _classes[d].Start, _classes[d].End);
-                if (a != 0) acc += (long)a * Bits.CountRange(ingress[d], sStart, sEnd);
+                var (_, start, end) = _classes[closedD[i]];
+                a[groupOfD[i]] += Bits.CountRange(e, start, end);
             }
-            return acc;
-        }, acc => Interlocked.Add(ref closed, acc));
-        return total + closed;
+            long acc = 0;
+            for (int h = 0; h < a.Length; h++)
+            {
+                if (a[h] == 0) continue;
+                var ing = ingress[dGroups[h][0]];
+                long b = 0;
+                foreach (int sc in members) b += Bits.CountRange(ing, _classes[sc].Start, _classes[sc].End);
+                acc += a[h] * b;
+            }
+            Interlocked.Add(ref closed, acc);
+            return a;
+        }, _ => { });
+        return closed;
+    }
+
+    /// <summary>Groups classes by bitset array identity: the member classes per group, and each listed class's group.</summary>
+    private static (List<List<int>> Groups, int[] GroupOf) Group(ulong[][] sets, List<int> classes)
+    {
+        var byArray = new Dictionary<ulong[], int>(ReferenceEqualityComparer.Instance);
+        var groups = new List<List<int>>();
+        var groupOf = new int[classes.Count];
+        for (int i = 0; i < classes.Count; i++)
+        {
+            int c = classes[i];
+            if (!byArray.TryGetValue(sets[c], out int g))
+            {
+                byArray[sets[c]] = g = groups.Count;
+                groups.Add([]);
+            }
+            groups[g].Add(c);
+            groupOf[i] = g;
+        }
+        return (groups, groupOf);
     }
 
     private static long AndCount(ulong[] a, ulong[] b)

@@ -42,8 +42,8 @@ public sealed class IdentityTable
     public static IdentityTable Build(DerivedCluster cluster)
     {
         var byId = new List<SecurityIdentity?> { null, null, null };
-        var keys = new Dictionary<IdentityKey, int>();
-        var nsLabels = new Dictionary<string, Labels>(StringComparer.Ordinal);
+        // Per namespace, so a pod's key hashes only its own labels and named ports.
+        var byNamespace = new Dictionary<string, (Labels Labels, Dictionary<(Labels, string), int> Ids)>(StringComparer.Ordinal);
         var pods = cluster.Pods;
         var ids = new int[pods.Count];
         var index = new Dictionary<Pod, int>(pods.Count, ReferenceEqualityComparer.Instance);
@@ -52,14 +52,15 @@ public sealed class IdentityTable
             var pod = pods[i];
             index.TryAdd(pod, i);
             if (pod.HostNetwork) { ids[i] = Host; continue; }
-            if (!nsLabels.TryGetValue(pod.Namespace, out var nl))
-                nsLabels[pod.Namespace] = nl = NamespaceLabels(cluster, pod.Namespace);
+            if (!byNamespace.TryGetValue(pod.Namespace, out var nsEntry))
+                byNamespace[pod.Namespace] = nsEntry = (NamespaceLabels(cluster, pod.Namespace), []);
+            var nl = nsEntry.Labels;
             var named = NamedPorts(pod);
-            var key = new IdentityKey(pod.Namespace, nl, pod.Labels, PortsKey(named));
-            if (!keys.TryGetValue(key, out int id))
+            var key = (pod.Labels, PortsKey(named));
+            if (!nsEntry.Ids.TryGetValue(key, out int id))
             {
                 id = byId.Count;
-                keys[key] = id;
+                nsEntry.Ids[key] = id;
                 byId.Add(new SecurityIdentity(id, pod.Namespace, nl, pod.Labels, named));
             }
             ids[i] = id;
@@ -79,6 +80,7 @@ public sealed class IdentityTable
         var list = new List<NamedPort>();
         foreach (var p in pod.Ports)
             if (p.Name is { Length: > 0 } n) list.Add(new NamedPort(n, p.Protocol, p.Port));
+        if (list.Count == 0) return [];
         list.Sort(static (a, b) =>
         {
             int c = string.CompareOrdinal(a.Name, b.Name);
@@ -86,7 +88,10 @@ public sealed class IdentityTable
             c = a.Protocol.CompareTo(b.Protocol);
             return c != 0 ? c : a.Port.CompareTo(b.Port);
         });
-        return [.. list.Distinct()];
+        int kept = 1;
+        for (int i = 1; i < list.Count; i++)
+            if (list[i] != list[kept - 1]) list[kept++] = list[i];
+        return list.GetRange(0, kept).ToArray();
     }
 
     private static string PortsKey(NamedPort[] ports)
@@ -96,6 +101,4 @@ public sealed class IdentityTable
         foreach (var p in ports) sb.Append(p.Name).Append('/').Append((int)p.Protocol).Append('=').Append(p.Port).Append(';');
         return sb.ToString();
     }
-
-    private readonly record struct IdentityKey(string Namespace, Labels NamespaceLabels, Labels PodLabels, string NamedPorts);
 }

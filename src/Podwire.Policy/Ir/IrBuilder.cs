@@ -89,12 +89,18 @@ public static class IrBuilder
 
     private static List<IrPeer> NpPeers(string ns, IReadOnlyList<PolicyPeer> peers, SelectorIndex index, Dictionary<PolicyPeer, IrPeer> cache)
     {
+        var blocks = index.BlockPeers;
         var list = new List<IrPeer>(peers.Count);
         foreach (var p in peers)
         {
             if (!cache.TryGetValue(p, out var ir))
             {
-                if (p.IpBlock is { } b) ir = new IrPeer(null, new IrBlock([b.Cidr], b.Except));
+                if (p.IpBlock is { } b)
+                {
+                    // Shared by content so the evaluator computes each distinct block once.
+                    string key = "\0b" + b.Cidr + "\0" + string.Join(",", b.Except);
+                    if (!blocks.TryGetValue(key, out ir)) blocks[key] = ir = new IrPeer(null, new IrBlock([b.Cidr], b.Except));
+                }
                 else if (p.NamespaceSelector is { } nsSel) ir = new IrPeer(index.Across(nsSel, p.PodSelector), null);
                 else ir = new IrPeer(index.InNamespace(ns, p.PodSelector ?? LabelSelector.Everything), null);
                 cache[p] = ir;

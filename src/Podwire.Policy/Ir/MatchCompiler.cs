@@ -53,7 +53,7 @@ internal static class MatchCompiler
                 var range = new IrPortRange(np, port, port);
                 foreach (var p in peers)
                 {
-                    var ids = p.Identities is null ? set : p.Identities.Intersect(set);
+                    var ids = p.Identities is null ? set : index.Intersect(p.Identities, set);
                     if (!ids.IsEmpty) result.Add(new IrMatch(new IrPeer(ids, p.Block), [range]));
                 }
             }

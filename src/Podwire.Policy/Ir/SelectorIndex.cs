@@ -12,7 +12,12 @@ internal sealed class SelectorIndex
     private readonly IdentityTable _ids;
     private readonly Dictionary<string, List<SecurityIdentity>> _byNamespace = new(StringComparer.Ordinal);
     private readonly List<(string Name, Labels Labels)> _namespaces = [];
-    private readonly Dictionary<LabelSelector, List<string>> _nsSelectorCache = [];
+    // Policies repeat the same selectors thousands of times (one copy per namespace or per
+    // policy), so results are cached by the selector's content and shared by reference: the
+    // evaluator then turns each distinct set into pod positions once.
+    private readonly Dictionary<string, List<string>> _nsSelectorCache = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, IdentitySet> _setCache = new(StringComparer.Ordinal);
+    private readonly Dictionary<(IdentitySet, IdentitySet), IdentitySet> _intersections = [];
     private Dictionary<string, List<(Protocol Protocol, int Port, IdentitySet Set)>>? _namedPorts;
 
     public SelectorIndex(IdentityTable ids)
@@ -32,6 +37,9 @@ internal sealed class SelectorIndex
 
     public int Capacity => _ids.Capacity;
 
+    /// <summary>ipBlock peers by content, filled by the IR builder.</summary>
+    public Dictionary<string, IrPeer> BlockPeers { get; } = new(StringComparer.Ordinal);
+
     public SecurityIdentity Identity(int id) => _ids.ById[id]!;
 
     public IReadOnlyList<SecurityIdentity> InNamespace(string ns) =>
@@ -40,29 +48,41 @@ internal sealed class SelectorIndex
     /// <summary>Namespaces (that hold pods) whose labels match; cached because policies repeat selectors.</summary>
     public List<string> Namespaces(LabelSelector selector)
     {
-        if (_nsSelectorCache.TryGetValue(selector, out var hit)) return hit;
+        string key = SelectorKey.Of(selector);
+        if (_nsSelectorCache.TryGetValue(key, out var hit)) return hit;
         var list = new List<string>();
         foreach (var (name, labels) in _namespaces) if (selector.Matches(labels)) list.Add(name);
-        _nsSelectorCache[selector] = list;
+        _nsSelectorCache[key] = list;
         return list;
     }
 
     /// <summary>Identities in namespace <paramref name="ns"/> whose pod labels match.</summary>
     public IdentitySet InNamespace(string ns, LabelSelector podSelector)
     {
+        string key = "n\0" + ns + "\0" + SelectorKey.Of(podSelector);
+        if (_setCache.TryGetValue(key, out var hit)) return hit;
         var b = new IdentitySet.Builder(Capacity);
         foreach (var id in InNamespace(ns)) if (podSelector.Matches(id.PodLabels)) b.Add(id.Id);
-        return b.Build();
+        return _setCache[key] = b.Build();
     }
 
     /// <summary>Identities in namespaces matching <paramref name="nsSelector"/> whose pod labels match <paramref name="podSelector"/> (null = any).</summary>
     public IdentitySet Across(LabelSelector nsSelector, LabelSelector? podSelector)
     {
+        string key = "a\0" + SelectorKey.Of(nsSelector) + "\0" + (podSelector is null ? "-" : SelectorKey.Of(podSelector));
+        if (_setCache.TryGetValue(key, out var hit)) return hit;
         var b = new IdentitySet.Builder(Capacity);
         foreach (var ns in Namespaces(nsSelector))
             foreach (var id in InNamespace(ns))
                 if (podSelector is null || podSelector.Matches(id.PodLabels)) b.Add(id.Id);
-        return b.Build();
+        return _setCache[key] = b.Build();
+    }
+
+    /// <summary>a ∩ b, shared for repeated pairs of (shared) sets.</summary>
+    public IdentitySet Intersect(IdentitySet a, IdentitySet b)
+    {
+        if (_intersections.TryGetValue((a, b), out var hit)) return hit;
+        return _intersections[(a, b)] = a.Intersect(b);
     }
 
     /// <summary>For a port name: each (protocol, number) it resolves to, with the identities that resolve it so.</summary>

@@ -1,0 +1,129 @@
+using System.CommandLine;
+using System.Diagnostics;
+using Podwire.Lab;
+using Podwire.Lab.Daemon;
+using Podwire.Lab.Topology;
+
+namespace Podwire.Cli.Commands;
+
+/// <summary>What the lab commands share: the --cluster option, finding a running lab, privileges.</summary>
+public static class LabCommon
+{
+    public const string DefaultCluster = "lab";
+
+    public static Option<string?> ClusterOption() => new("--cluster")
+    {
+        Description = $"Lab name (lowercase letters and digits, at most 12; default \"{DefaultCluster}\", or the only running lab).",
+    };
+
+    public static void RequireRoot()
+    {
+        if (!OperatingSystem.IsLinux() || !Environment.IsPrivilegedProcess)
+            throw new CliException("the lab builds real network namespaces and needs root on Linux (analysis commands work anywhere: try 'podwire demo' or 'podwire get pods -f examples/')", ExitCodes.Failed);
+    }
+
+    public static string Name(string? given)
+    {
+        var name = given ?? DefaultCluster;
+        if (!LabNames.IsValidCluster(name))
+            throw new CliException($"--cluster: Invalid value: \"{name}\": must be 1-12 lowercase letters and digits, starting with a letter");
+        return name;
+    }
+
+    /// <summary>The lab to talk to: the one named, else "lab" if it exists, else the only one running.</summary>
+    public static string Resolve(string? given)
+    {
+        if (given is not null) return Name(given);
+        var root = new LabPaths(DefaultCluster).Root;
+        if (Directory.Exists(root)) return DefaultCluster;
+        var parent = Path.GetDirectoryName(root)!;
+        var labs = Directory.Exists(parent) ? Directory.GetDirectories(parent).Select(Path.GetFileName).Where(n => n is not null).ToList() : [];
+        return labs.Count switch
+        {
+            1 => labs[0]!,
+            0 => throw new CliException("no lab is running (start one with 'podwire up -f DIR')", ExitCodes.Failed),
+            _ => throw new CliException($"several labs are running ({string.Join(", ", labs)}): name one with --cluster", ExitCodes.InvalidInput),
+        };
+    }
+
+    public static int? DaemonPid(LabPaths paths)
+    {
+        if (!File.Exists(paths.PidFile) || !int.TryParse(File.ReadAllText(paths.PidFile).Trim(), out int pid)) return null;
+        // A PID file can outlive its process and the number be reused: check it is our daemon.
+        try
+        {
+            var cmdline = File.ReadAllText($"/proc/{pid}/cmdline");
+            return cmdline.Contains("daemon", StringComparison.Ordinal) ? pid : null;
+        }
+        catch (IOException) { return null; }
+        catch (UnauthorizedAccessException) { return null; }
+    }
+
+    /// <summary>The folders CNI plugins are looked up in: ours (built by ./podwire) first, then the reference plugins.</summary>
+    public static string CniPath()
+    {
+        var dirs = new List<string>();
+        var home = Environment.GetEnvironmentVariable("PODWIRE_HOME");
+        if (home is not null) dirs.Add(Path.Combine(home, ".build", "cni"));
+        dirs.Add(Path.Combine(AppContext.BaseDirectory, "..", "cni"));
+        dirs.Add("/usr/lib/cni");
+        dirs.Add("/opt/cni/bin");
+        return string.Join(":", dirs.Select(Path.GetFullPath).Distinct());
+    }
+
+    /// <summary>Starts the daemon detached from this terminal, its output going to the lab's log file.</summary>
+    public static int StartDaemon(LabPaths paths, string cluster)
+    {
+        var self = Environment.ProcessPath ?? throw new CliException("cannot find the podwire executable");
+        var psi = new ProcessStartInfo("bash")
+        {
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+        };
+        psi.ArgumentList.Add("-c");
+        psi.ArgumentList.Add("setsid \"$0\" daemon --cluster \"$1\" </dev/null >>\"$2\" 2>&1 & echo $!");
+        psi.ArgumentList.Add(self);
+        psi.ArgumentList.Add(cluster);
+        psi.ArgumentList.Add(paths.LogFile);
+        using var p = Process.Start(psi)!;
+        var pid = int.Parse(p.StandardOutput.ReadToEnd().Trim());
+        p.WaitForExit();
+        return pid;
+    }
+
+    public static bool WaitForSocket(LabPaths paths, int pid, TimeSpan timeout)
+    {
+        var sw = Stopwatch.StartNew();
+        var client = new LabClient(paths.Socket);
+        while (sw.Elapsed < timeout)
+        {
+            if (File.Exists(paths.Socket) && client.TryConnect(out var s)) { s.Dispose(); return true; }
+            if (!Directory.Exists($"/proc/{pid}")) return false;
+            Thread.Sleep(20);
+        }
+        return false;
+    }
+
+    /// <summary>Copies the inputs of -f into the lab's manifest folder so the daemon (and get/apply) read the same files.</summary>
+    public static void StageManifests(IReadOnlyList<string> inputs, string target)
+    {
+        if (Directory.Exists(target)) Directory.Delete(target, true);
+        Directory.CreateDirectory(target);
+        int i = 0;
+        foreach (var input in inputs)
+        {
+            string prefix = $"{i++:D2}-";
+            if (input == "-")
+                File.WriteAllText(Path.Combine(target, prefix + "stdin.yaml"), Console.In.ReadToEnd());
+            else if (Directory.Exists(input))
+                foreach (var f in Directory.EnumerateFiles(input, "*", SearchOption.AllDirectories)
+                             .Where(f => f.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".yml", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".json", StringComparison.OrdinalIgnoreCase)))
+                {
+                    var rel = Path.GetRelativePath(input, f).Replace('/', '_');
+                    File.Copy(f, Path.Combine(target, prefix + rel));
+                }
+            else
+                File.Copy(input, Path.Combine(target, prefix + Path.GetFileName(input)));
+        }
+    }
+}

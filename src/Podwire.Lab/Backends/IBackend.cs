@@ -1,0 +1,31 @@
+using Podwire.Lab.Topology;
+
+namespace Podwire.Lab.Backends;
+
+/// <summary>
+/// A pod-network backend: how pod subnets on different nodes reach each other. Deliberately
+/// small, like Flannel's backend contract: the MTU cost it imposes and what it configures on
+/// each node given every node's lease (pod CIDR and underlay address).
+/// </summary>
+public interface IBackend
+{
+    string Name { get; }
+
+    /// <summary>Bytes of encapsulation per packet: pod MTU = underlay MTU − this.</summary>
+    int MtuOverhead { get; }
+
+    /// <summary>Devices, routes, neighbours and FDB entries on <paramref name="node"/> to reach the other nodes' pods.</summary>
+    void Render(LabPlan plan, NodePlan node, NodeScript script);
+}
+
+public static class Backends
+{
+    public static readonly IReadOnlyList<string> Names = ["flannel-vxlan", "flannel-host-gw"];
+
+    public static IBackend? Find(string name) => name switch
+    {
+        "flannel-vxlan" => new FlannelVxlan(),
+        "flannel-host-gw" => new FlannelHostGw(),
+        _ => null,
+    };
+}

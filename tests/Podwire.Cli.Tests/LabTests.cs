@@ -1,0 +1,208 @@
+using System.Text.Json;
+
+namespace Podwire.Cli.Tests;
+
+/// <summary>
+/// The lab against the real kernel, driven through ./podwire as a user would (root only). Each
+/// test uses its own cluster name and removes its lab even when it fails; the fixture checks
+/// that nothing with the test's prefix is left behind.
+/// </summary>
+[Collection("lab")]
+public sealed class LabTests
+{
+    private static bool IsRoot => Environment.IsPrivilegedProcess && OperatingSystem.IsLinux();
+
+    private static string NewCluster() => "t" + Guid.NewGuid().ToString("N")[..7];
+
+    private sealed class Lab : IDisposable
+    {
+        public string Name { get; } = NewCluster();
+        public Repo.Result Up { get; }
+
+        public Lab(string manifests, params string[] extra)
+        {
+            Up = Repo.Podwire(["up", "-f", manifests, "--cluster", Name, .. extra]);
+            Assert.True(Up.ExitCode == 0, $"up failed: {Up.Stderr}");
+        }
+
+        public Repo.Result Exec(string pod, params string[] cmd) => Repo.Podwire(["exec", pod, "--cluster", Name, "--", .. cmd]);
+
+        public JsonElement Pods()
+        {
+            var r = Repo.Podwire("get", "pods", "-A", "-o", "json", "--cluster", Name);
+            Assert.Equal(0, r.ExitCode);
+            return JsonDocument.Parse(r.Stdout).RootElement.GetProperty("items");
+        }
+
+        public void Dispose()
+        {
+            var down = Repo.Podwire("down", "--cluster", Name);
+            Assert.Equal(0, down.ExitCode);
+            AssertNothingLeft(Name);
+        }
+    }
+
+    private static void AssertNothingLeft(string cluster)
+    {
+        var prefix = $"pw-{cluster}-";
+        Assert.Empty(Directory.Exists("/run/netns") ? Directory.GetFiles("/run/netns", prefix + "*") : []);
+        Assert.Empty(Directory.Exists("/etc/netns") ? Directory.GetDirectories("/etc/netns", prefix + "*") : []);
+        Assert.False(Directory.Exists($"/run/podwire/{cluster}"), "state folder left behind");
+        foreach (var proc in Directory.GetDirectories("/proc").Where(d => int.TryParse(Path.GetFileName(d), out _)))
+        {
+            string cmdline;
+            try { cmdline = File.ReadAllText(Path.Combine(proc, "cmdline")).Replace('\0', ' '); }
+            catch (IOException) { continue; }
+            Assert.DoesNotContain($"--cluster {cluster}", cmdline);
+        }
+    }
+
+    private static string PodIp(JsonElement pods, string prefix) =>
+        pods.EnumerateArray().First(p => $"{p.GetProperty("metadata").GetProperty("namespace").GetString()}/{p.GetProperty("metadata").GetProperty("name").GetString()}".StartsWith(prefix))
+            .GetProperty("status").GetProperty("podIP").GetString()!;
+
+    private static string PodName(JsonElement pods, string prefix) =>
+        pods.EnumerateArray().Select(p => $"{p.GetProperty("metadata").GetProperty("namespace").GetString()}/{p.GetProperty("metadata").GetProperty("name").GetString()}")
+            .First(n => n.StartsWith(prefix));
+
+    private const string TwoNodes = """
+        apiVersion: v1
+        kind: Node
+        metadata: {name: node-1}
+        ---
+        apiVersion: v1
+        kind: Node
+        metadata: {name: node-2}
+        ---
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: a1, namespace: default, labels: {app: a}}
+        spec:
+          nodeName: node-1
+          containers: [{name: c, ports: [{containerPort: 8080, name: http}, {containerPort: 5353, protocol: UDP}]}]
+        ---
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: a2, namespace: default, labels: {app: a}}
+        spec:
+          nodeName: node-1
+          containers: [{name: c, ports: [{containerPort: 8080, name: http}, {containerPort: 5353, protocol: UDP}]}]
+        ---
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: b1, namespace: default, labels: {app: b}}
+        spec:
+          nodeName: node-2
+          containers: [{name: c, ports: [{containerPort: 8080, name: http}, {containerPort: 5353, protocol: UDP}]}]
+        """;
+
+    private static string WriteTemp(string yaml)
+    {
+        var dir = Directory.CreateTempSubdirectory("pw-labtest-");
+        var f = Path.Combine(dir.FullName, "cluster.yaml");
+        File.WriteAllText(f, yaml);
+        return f;
+    }
+
+    [Theory]
+    [InlineData("flannel-vxlan", 1450)]
+    [InlineData("flannel-host-gw", 1500)]
+    public void PodsTalkTcpAndUdpOnOneNodeAndAcrossNodes(string backend, int mtu)
+    {
+        if (!IsRoot) return;
+        using var lab = new Lab(WriteTemp(TwoNodes), "--backend", backend);
+        var pods = lab.Pods();
+        string a2 = PodIp(pods, "default/a2"), b1 = PodIp(pods, "default/b1");
+
+        var same = lab.Exec("default/a1", "curl", "-s", "-m", "3", $"http://{a2}:8080/hostname");
+        Assert.Equal("a2", same.Stdout);
+        var cross = lab.Exec("default/a1", "curl", "-s", "-m", "3", $"http://{b1}:8080/hostname");
+        Assert.Equal("b1", cross.Stdout);
+        // The server sees the client's pod IP: no NAT inside the pod network.
+        var clientIp = lab.Exec("default/b1", "curl", "-s", "-m", "3", $"http://{a2}:8080/clientip");
+        Assert.StartsWith(PodIp(pods, "default/b1") + ":", clientIp.Stdout);
+
+        var udp = lab.Exec("default/a1", "python3", "-c",
+            $"import socket;s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM);s.settimeout(3);s.sendto(b'hostname',('{b1}',5353));print(s.recvfrom(100)[0].decode())");
+        Assert.Equal("b1", udp.Stdout.Trim());
+
+        var link = lab.Exec("default/a1", "cat", "/sys/class/net/eth0/mtu");
+        Assert.Equal(mtu.ToString(), link.Stdout.Trim());
+        // A full-size packet crosses nodes without fragmentation (DF set): the MTU is right end to end.
+        var ping = lab.Exec("default/a1", "ping", "-c", "1", "-W", "2", "-M", "do", "-s", (mtu - 28).ToString(), b1);
+        Assert.True(ping.ExitCode == 0, ping.Stdout + ping.Stderr);
+
+        var hosts = File.ReadAllText($"/etc/netns/pw-{lab.Name}-pod-default.a1/hosts");
+        Assert.Contains("a1", hosts);
+    }
+
+    [Fact]
+    public void ApplyAddsAndRemovesPodsAndStatusReports()
+    {
+        if (!IsRoot) return;
+        using var lab = new Lab(WriteTemp(TwoNodes));
+        var changed = TwoNodes.Replace("name: a2,", "name: a3,");
+        var apply = Repo.Podwire("apply", "-f", WriteTemp(changed), "--cluster", lab.Name);
+        Assert.True(apply.ExitCode == 0, apply.Stderr);
+        Assert.Contains("1 pods added, 1 removed", apply.Stdout);
+        Assert.False(File.Exists($"/run/netns/pw-{lab.Name}-pod-default.a2"));
+        var pods = lab.Pods();
+        var a3 = PodIp(pods, "default/a3");
+        Assert.Equal("a3", lab.Exec("default/b1", "curl", "-s", "-m", "3", $"http://{a3}:8080/hostname").Stdout);
+
+        var bad = Repo.Podwire("apply", "-f", WriteTemp("apiVersion: v1\nkind: Service\nmetadata: {name: x}\nspec:\n  ports: [{port: 0}]\n"), "--cluster", lab.Name);
+        Assert.Equal(2, bad.ExitCode);
+        Assert.Equal(3, lab.Pods().GetArrayLength());
+
+        var status = Repo.Podwire("status", "--cluster", lab.Name, "-o", "json");
+        var s = JsonDocument.Parse(status.Stdout).RootElement;
+        Assert.Equal("ready", s.GetProperty("phase").GetString());
+        Assert.Equal(3, s.GetProperty("pods").GetInt32());
+    }
+
+    [Fact]
+    public void DownCleansUpAfterAKilledDaemonAndUpRefusesAStaleLab()
+    {
+        if (!IsRoot) return;
+        var name = NewCluster();
+        var up = Repo.Podwire("up", "-f", WriteTemp(TwoNodes), "--cluster", name);
+        Assert.True(up.ExitCode == 0, up.Stderr);
+        try
+        {
+            int pid = int.Parse(File.ReadAllText($"/run/podwire/{name}/daemon.pid"));
+            using (var p = System.Diagnostics.Process.GetProcessById(pid)) { p.Kill(); p.WaitForExit(5000); }
+            var again = Repo.Podwire("up", "-f", WriteTemp(TwoNodes), "--cluster", name);
+            Assert.Equal(1, again.ExitCode);
+            Assert.Contains($"podwire down --cluster {name}", again.Stderr);
+        }
+        finally
+        {
+            var down = Repo.Podwire("down", "--cluster", name);
+            Assert.Equal(0, down.ExitCode);
+        }
+        AssertNothingLeft(name);
+    }
+
+    [Fact]
+    public void ExamplesComeUpWithTheReferencePluginsToo()
+    {
+        if (!IsRoot) return;
+        using var lab = new Lab(Repo.Path_("examples"), "--cni", "reference");
+        var pods = lab.Pods();
+        var web = PodName(pods, "shop/web-");
+        var catalogIp = PodIp(pods, "shop/catalog-");
+        var r = lab.Exec(web, "curl", "-s", "-m", "3", $"http://{catalogIp}:8081/hostname");
+        Assert.StartsWith("catalog-", r.Stdout);
+    }
+
+    [Fact]
+    public void InvalidManifestsBringNothingUp()
+    {
+        if (!IsRoot) return;
+        var name = NewCluster();
+        var r = Repo.Podwire("up", "-f", WriteTemp("apiVersion: v1\nkind: Pod\nmetadata: {name: Bad_Name}\nspec: {containers: [{name: c}]}\n"), "--cluster", name);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("metadata.name", r.Stderr);
+        AssertNothingLeft(name);
+    }
+}
