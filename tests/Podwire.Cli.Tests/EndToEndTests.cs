@@ -219,7 +219,7 @@ public class EndToEndTests
     [Fact]
     public void DemoShowsTheDerivedCluster()
     {
-        var r = Repo.Podwire("demo");
+        var r = Repo.Podwire("demo", "--no-lab");
         Assert.Equal(0, r.ExitCode);
         Assert.Contains("== Pods ==", r.Stdout);
         Assert.Contains("postgres-0.postgres.data.svc.cluster.local.", r.Stdout);

@@ -132,6 +132,10 @@ public sealed class LabTests
         var ping = lab.Exec("default/a1", "ping", "-c", "1", "-W", "2", "-M", "do", "-s", (mtu - 28).ToString(), b1);
         Assert.True(ping.ExitCode == 0, ping.Stdout + ping.Stderr);
 
+        var a1 = pods.EnumerateArray().First(p => p.GetProperty("metadata").GetProperty("name").GetString() == "a1");
+        Assert.Equal($"pw-{lab.Name}-pod-default.a1", a1.GetProperty("metadata").GetProperty("annotations").GetProperty("podwire.io/netns").GetString());
+        var nodes = JsonDocument.Parse(Repo.Podwire("get", "nodes", "-o", "json", "--cluster", lab.Name).Stdout).RootElement.GetProperty("items");
+        Assert.Equal("172.18.0.2", nodes[0].GetProperty("status").GetProperty("addresses")[0].GetProperty("address").GetString());
         var hosts = File.ReadAllText($"/etc/netns/pw-{lab.Name}-pod-default.a1/hosts");
         Assert.Contains("a1", hosts);
     }
@@ -193,6 +197,27 @@ public sealed class LabTests
         var catalogIp = PodIp(pods, "shop/catalog-");
         var r = lab.Exec(web, "curl", "-s", "-m", "3", $"http://{catalogIp}:8081/hostname");
         Assert.StartsWith("catalog-", r.Stdout);
+    }
+
+    [Fact]
+    public void DemoBringsTheExampleUpAndLeavesItRunning()
+    {
+        if (!IsRoot) return;
+        try
+        {
+            var r = Repo.Podwire("demo");
+            Assert.True(r.ExitCode == 0, r.Stderr);
+            Assert.Contains("lab \"demo\" is up", r.Stdout);
+            var status = Repo.Podwire("status", "--cluster", "demo", "-o", "json");
+            Assert.Equal("ready", JsonDocument.Parse(status.Stdout).RootElement.GetProperty("phase").GetString());
+            var again = Repo.Podwire("demo");
+            Assert.Contains("already running", again.Stdout);
+        }
+        finally
+        {
+            Assert.Equal(0, Repo.Podwire("down", "--cluster", "demo").ExitCode);
+        }
+        AssertNothingLeft("demo");
     }
 
     [Fact]

@@ -138,7 +138,7 @@ public static class Common
             foreach (var p in problems) stderr.WriteLine($"error: {p}");
             throw new CliException($"the manifests of lab \"{name}\" no longer load", ExitCodes.Failed);
         }
-        return cluster;
+        return Podwire.Lab.Daemon.LabCluster.Annotate(cluster, name);
     }
 
     /// <summary>Splits <c>ns/name</c> (or bare <c>name</c> in <paramref name="defaultNs"/>).</summary>

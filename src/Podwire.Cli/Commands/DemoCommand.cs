@@ -16,12 +16,16 @@ public static class DemoCommand
     public static Command Create(CommandContext ctx)
     {
         var dir = new Option<string?>("--examples") { Description = "Folder of manifests to use instead of the bundled examples/." };
+        var noLab = new Option<bool>("--no-lab") { Description = "Analysis only, even as root." };
         var cmd = new Command("demo",
             "Load the bundled example application (examples/: a shop with a web front, two APIs, a\n" +
             "database, an ExternalName service, an Ingress with TLS and NetworkPolicies) and show what\n" +
-            "the cluster derives: nodes, pods with IPs, Services with endpoints, DNS names, Ingress routes.\n\n" +
-            "Examples:\n  ./podwire demo\n  ./podwire demo --nodes 3");
+            "the cluster derives: nodes, pods with IPs, Services with endpoints, DNS names, Ingress routes.\n" +
+            "As root on Linux it then brings the example up as a real lab named \"demo\" and leaves it\n" +
+            "running ('podwire down --cluster demo' removes it).\n\n" +
+            "Examples:\n  ./podwire demo\n  ./podwire demo --nodes 3\n  ./podwire demo --no-lab");
         cmd.Options.Add(dir);
+        cmd.Options.Add(noLab);
         cmd.SetAction(pr =>
         {
             var path = pr.GetValue(dir) ?? FindExamples();
@@ -35,9 +39,42 @@ public static class DemoCommand
             var cluster = ControlPlane.Derive(loaded.Model!);
             var shown = Path.GetRelativePath(Directory.GetCurrentDirectory(), path);
             Show(ctx, cluster, shown.StartsWith("..", StringComparison.Ordinal) ? path : shown);
-            return ExitCodes.Ok;
+            if (pr.GetValue(noLab)) return ExitCodes.Ok;
+            return Lab(ctx, path, pr);
         });
         return cmd;
+    }
+
+    public const string LabName = "demo";
+
+    /// <summary>The lab half of the demo: bring the example up for real (root only) and say how to explore it.</summary>
+    private static int Lab(CommandContext ctx, string path, System.CommandLine.ParseResult pr)
+    {
+        ctx.Out.WriteLine();
+        ctx.Out.WriteLine("== Lab ==");
+        if (!OperatingSystem.IsLinux() || !Environment.IsPrivilegedProcess)
+        {
+            ctx.Out.WriteLine("Analysis only: the lab builds real network namespaces, which needs root on Linux.");
+            ctx.Out.WriteLine("Run 'sudo ./podwire demo' to see the same cluster built in the kernel.");
+            return ExitCodes.Ok;
+        }
+        var paths = new Podwire.Lab.LabPaths(LabName);
+        if (LabCommon.DaemonPid(paths) is null)
+        {
+            if (Directory.Exists(paths.Root)) LabCommands.TearDown(ctx, LabName);
+            var state = new Podwire.Lab.Daemon.LabState(LabName, "flannel-vxlan", false, pr.GetValue(Common.Nodes), pr.GetValue(Common.ClusterCidr),
+                pr.GetValue(Common.ServiceCidr), pr.GetValue(Common.ClusterDomain), LabCommon.CniPath());
+            LabCommands.BringUp(ctx, LabName, [path], state);
+        }
+        else ctx.Out.WriteLine($"lab \"{LabName}\" is already running.");
+        ctx.Out.WriteLine();
+        ctx.Out.WriteLine("Explore the running lab:");
+        ctx.Out.WriteLine($"  sudo ./podwire status --cluster {LabName}");
+        ctx.Out.WriteLine($"  sudo ./podwire get pods -A -o wide --cluster {LabName}");
+        ctx.Out.WriteLine($"  sudo ./podwire exec shop/<web pod> --cluster {LabName} -- curl -s http://<catalog pod IP>:8081/hostname");
+        ctx.Out.WriteLine($"  sudo ip netns list | grep pw-{LabName}-");
+        ctx.Out.WriteLine($"  sudo ./podwire down --cluster {LabName}");
+        return ExitCodes.Ok;
     }
 
     private static string FindExamples()

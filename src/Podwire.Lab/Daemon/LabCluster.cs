@@ -18,6 +18,18 @@ public static class LabCluster
         return o;
     }
 
+    public const string NetnsAnnotation = "podwire.io/netns";
+
+    /// <summary>Marks each pod the lab runs with the namespace it lives in, so users can <c>ip netns exec</c> it.</summary>
+    public static DerivedCluster Annotate(DerivedCluster cluster, string labName)
+    {
+        var names = new Topology.LabNames(labName);
+        var pods = cluster.Pods.Select(p => p.HostNetwork || p.PodIP is null || p.NodeName is null
+            ? p
+            : p with { Annotations = p.Annotations.With(NetnsAnnotation, names.PodNetns(p.Namespace, p.Name)) }).ToList();
+        return cluster with { Pods = pods };
+    }
+
     /// <summary>Loads and derives; on invalid input returns the problems instead.</summary>
     public static (DerivedCluster? Cluster, IReadOnlyList<Problem> Problems) Load(LabState s, string manifestDir)
     {
