@@ -35,6 +35,11 @@ public sealed class LabDaemon
     private ProbeServer? _probes;
     private ProcessSupervisor? _processes;
     private readonly Dictionary<string, int> _podProcesses = new(StringComparer.Ordinal);
+    private readonly List<Dataplane.IDataplaneComponent> _components = [];
+    private DerivedCluster? _cluster;
+
+    /// <summary>Components synced after the pod network is built and after every apply.</summary>
+    public IList<Dataplane.IDataplaneComponent> Components => _components;
 
     public LabDaemon(LabPaths paths, LabState state, ICommandRunner runner, TextWriter log)
     {
@@ -83,6 +88,8 @@ public sealed class LabDaemon
             _builder.BuildNetwork(_plan, _backend);
             Say($"attaching {_plan.Pods.Count} pods through CNI ({(_state.ReferenceCni ? "reference bridge + host-local" : "podwire-cni")})");
             _builder.AddPods(_plan, _plan.Pods);
+            _cluster = cluster;
+            SyncComponents();
             _probes = new ProbeServer(_log);
             _processes = new ProcessSupervisor(Path.Combine(_paths.Root, "logs"));
             StartWorkloads(_plan.Pods);
@@ -93,6 +100,16 @@ public sealed class LabDaemon
         {
             lock (_gate) { _phase = "failed"; _failure = e.Message; }
             Say("failed: " + e.Message);
+        }
+    }
+
+    private void SyncComponents()
+    {
+        foreach (var c in _components)
+        {
+            var sw = Stopwatch.StartNew();
+            c.Sync(_cluster!, _plan!);
+            Say($"{c.Name} synced in {sw.ElapsedMilliseconds} ms");
         }
     }
 
@@ -237,6 +254,8 @@ public sealed class LabDaemon
         if (Directory.Exists(_paths.ManifestDir)) Directory.Delete(_paths.ManifestDir, true);
         Directory.Move(staged, _paths.ManifestDir);
         _plan = next;
+        _cluster = cluster;
+        SyncComponents();
         Say($"applied: {added.Count} pods added, {removed.Count} removed");
         w.WriteLine(LabProtocol.Message(m =>
         {
