@@ -87,7 +87,10 @@ public sealed class LabBuilder(ICommandRunner runner, LabPaths paths, IPodAttach
     private void Apply(NodeScript s)
     {
         foreach (var (k, v) in s.Sysctls)
-            Netns.RunIn(s.Netns, () => { File.WriteAllText("/proc/sys/" + k, v); return 0; });
+        {
+            var r = runner.Run("ip", ["netns", "exec", s.Netns, "sysctl", "-qw", $"{k.Replace('/', '.')}={v}"]);
+            if (!r.Ok) throw new DatapathException($"sysctl {k} in {s.Netns} failed: {r.Stderr.Trim()}");
+        }
         var ip = new IpBatch(s.Netns);
         foreach (var l in s.Ip) ip.Add(l);
         ip.Apply(runner);

@@ -221,6 +221,85 @@ public sealed class LabTests
     }
 
     [Fact]
+    public void FlannelNetConfChoosesNetworkAndBackend()
+    {
+        if (!IsRoot) return;
+        var conf = Path.Combine(Path.GetDirectoryName(WriteTemp(TwoNodes))!, "net-conf.json");
+        File.WriteAllText(conf, """{"Network": "10.200.0.0/16", "SubnetLen": 24, "Backend": {"Type": "host-gw"}}""");
+        using var lab = new Lab(WriteTemp(TwoNodes), "--net-conf", conf);
+        var pods = lab.Pods();
+        var b1 = PodIp(pods, "default/b1");
+        Assert.StartsWith("10.200.", b1);
+        Assert.Equal("b1", lab.Exec("default/a1", "curl", "-s", "-m", "3", $"http://{b1}:8080/hostname").Stdout);
+        var routes = Repo.Podwire("status", "--cluster", lab.Name, "-o", "json");
+        Assert.Equal("flannel-host-gw", JsonDocument.Parse(routes.Stdout).RootElement.GetProperty("backend").GetString());
+    }
+
+    [Fact]
+    public void ContainerCommandsRunInThePodNamespaceAndStopWithTheLab()
+    {
+        if (!IsRoot) return;
+        var marker = "/tmp/pw-cmd-" + Guid.NewGuid().ToString("N")[..8];
+        Directory.CreateDirectory(marker);
+        var yaml = TwoNodes + $$"""
+
+            ---
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: py, namespace: default}
+            spec:
+              nodeName: node-2
+              containers: [{name: c, command: [python3, -m, http.server, "9000", --directory, "{{marker}}"], ports: [{containerPort: 9000}]}]
+            """;
+        string name;
+        using (var lab = new Lab(WriteTemp(yaml)))
+        {
+            name = lab.Name;
+            var ip = PodIp(lab.Pods(), "default/py");
+            string? body = null;
+            for (int i = 0; i < 30 && string.IsNullOrEmpty(body); i++)
+            {
+                body = lab.Exec("default/a1", "curl", "-s", "-m", "2", $"http://{ip}:9000/").Stdout;
+                if (string.IsNullOrEmpty(body)) Thread.Sleep(200);
+            }
+            Assert.Contains("Directory listing", body);
+        }
+        Assert.DoesNotContain(Directory.GetDirectories("/proc").Where(d => int.TryParse(Path.GetFileName(d), out _)), d =>
+        {
+            try { return File.ReadAllText(Path.Combine(d, "cmdline")).Contains(marker); }
+            catch (IOException) { return false; }
+        });
+        Directory.Delete(marker);
+    }
+
+    [Fact]
+    public void TheHostNetworkIsUntouched()
+    {
+        if (!IsRoot) return;
+        static string Host(string prog, params string[] args)
+        {
+            var psi = new System.Diagnostics.ProcessStartInfo(prog) { RedirectStandardOutput = true, UseShellExecute = false };
+            foreach (var a in args) psi.ArgumentList.Add(a);
+            using var p = System.Diagnostics.Process.Start(psi)!;
+            var o = p.StandardOutput.ReadToEnd();
+            p.WaitForExit();
+            return o;
+        }
+        // Only this test's own objects may differ; other labs (other tests) may come and go meanwhile.
+        static string Links() => string.Join("\n", Host("ip", "-o", "link", "show").Split('\n').Select(l => l.Split(':').Skip(1).FirstOrDefault()?.Trim()).Where(n => n is not null).Order());
+        var linksBefore = Links();
+        var nftBefore = Host("nft", "list", "ruleset");
+        var routesBefore = Host("ip", "route", "show");
+        using (var lab = new Lab(WriteTemp(TwoNodes)))
+        {
+            Assert.Equal(linksBefore, Links());
+            Assert.Equal(nftBefore, Host("nft", "list", "ruleset"));
+            Assert.Equal(routesBefore, Host("ip", "route", "show"));
+        }
+        Assert.Equal(linksBefore, Links());
+    }
+
+    [Fact]
     public void InvalidManifestsBringNothingUp()
     {
         if (!IsRoot) return;
