@@ -102,9 +102,9 @@ public static class PluginBinary
         var candidates = new List<string>();
         var here = AppContext.BaseDirectory;
         candidates.Add(System.IO.Path.Combine(here, "podwire-cni"));
-        // --artifacts-path layout: bin/Podwire.Cni.Tests/debug → bin/Podwire.Cni/debug.
+        // --artifacts-path layout: bin/Podwire.Cni.Tests/debug → bin/Podwire.Cni.Plugin/debug.
         var cfg = new DirectoryInfo(here).Name;
-        candidates.Add(System.IO.Path.GetFullPath(System.IO.Path.Combine(here, "..", "..", "Podwire.Cni", cfg, "podwire-cni")));
+        candidates.Add(System.IO.Path.GetFullPath(System.IO.Path.Combine(here, "..", "..", "Podwire.Cni.Plugin", cfg, "podwire-cni")));
         foreach (var c in candidates)
             if (File.Exists(c) && File.Exists(System.IO.Path.ChangeExtension(c, ".dll"))) return c;
         throw new FileNotFoundException("podwire-cni apphost not found; looked in " + string.Join(", ", candidates));
