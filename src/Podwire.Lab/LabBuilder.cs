@@ -9,6 +9,9 @@ public interface IPodAttacher
 {
     void Attach(LabPlan plan, NodePlan node, PodPlan pod);
     void Detach(LabPlan plan, NodePlan node, PodPlan pod);
+
+    /// <summary>Releases whatever the network holds for pods not in <paramref name="pods"/> (CNI GC).</summary>
+    void Reconcile(LabPlan plan, NodePlan node, IReadOnlyList<PodPlan> pods);
 }
 
 /// <summary>
@@ -52,6 +55,16 @@ public sealed class LabBuilder(ICommandRunner runner, LabPaths paths, IPodAttach
             int n = Interlocked.Increment(ref done);
             if (n % 25 == 0 || n == pods.Count) Say($"pods {n}/{pods.Count} attached");
         });
+    }
+
+    /// <summary>CNI GC on every node: addresses leaked by a crash or a failed DEL are reclaimed.</summary>
+    public void Reconcile(LabPlan plan)
+    {
+        foreach (var node in plan.Nodes)
+        {
+            try { attacher.Reconcile(plan, node, plan.Pods.Where(p => p.Node == node.Name).ToList()); }
+            catch (DatapathException e) { Say($"warning: CNI GC on {node.Name}: {e.Message}"); }
+        }
     }
 
     public void RemovePods(LabPlan plan, IReadOnlyList<PodPlan> pods)

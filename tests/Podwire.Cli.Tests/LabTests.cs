@@ -300,6 +300,20 @@ public sealed class LabTests
     }
 
     [Fact]
+    public void TwoLabsRunSideBySideWithTheSameAddresses()
+    {
+        if (!IsRoot) return;
+        using var one = new Lab(WriteTemp(TwoNodes));
+        using var two = new Lab(WriteTemp(TwoNodes), "--backend", "flannel-host-gw");
+        var ip = PodIp(one.Pods(), "default/b1");
+        Assert.Equal(ip, PodIp(two.Pods(), "default/b1"));
+        Assert.Equal("b1", one.Exec("default/a1", "curl", "-s", "-m", "3", $"http://{ip}:8080/hostname").Stdout);
+        Assert.Equal("b1", two.Exec("default/a1", "curl", "-s", "-m", "3", $"http://{ip}:8080/hostname").Stdout);
+        // Each sees only its own lab: no route from one lab's pods to the other's.
+        Assert.Equal(2, Repo.Podwire("status").ExitCode);
+    }
+
+    [Fact]
     public void InvalidManifestsBringNothingUp()
     {
         if (!IsRoot) return;

@@ -14,6 +14,7 @@ public class BuilderTests
         public List<string> Attached { get; } = [];
         public void Attach(LabPlan plan, NodePlan node, PodPlan pod) { lock (Attached) Attached.Add(pod.Key + "@" + node.Name); }
         public void Detach(LabPlan plan, NodePlan node, PodPlan pod) { }
+        public void Reconcile(LabPlan plan, NodePlan node, IReadOnlyList<PodPlan> pods) { }
     }
 
     private static LabPlan Plan(int nodes)

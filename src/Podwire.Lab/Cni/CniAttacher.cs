@@ -29,6 +29,14 @@ public sealed class CniAttacher(ICommandRunner runner, LabPaths paths, string cn
         if (!r.Ok) throw new DatapathException($"CNI DEL for pod {pod.Key} failed in plugin {r.FailedPlugin}: code {r.Error?.Code}: {r.Error?.Msg} {r.Error?.Details}".TrimEnd());
     }
 
+    public void Reconcile(LabPlan plan, NodePlan node, IReadOnlyList<PodPlan> pods)
+    {
+        // GC is CNI 1.1; Debian's reference plugins speak 1.0 and would refuse it.
+        if (plan.Options.ReferenceCni) return;
+        var r = For(node).Gc(Conf(node), pods.Select(p => new CniAttachment(p.ContainerId, LabNames.PodInterface)));
+        if (!r.Ok) throw new DatapathException($"CNI GC failed in plugin {r.FailedPlugin}: code {r.Error?.Code}: {r.Error?.Msg}");
+    }
+
     // IP= in CNI_ARGS is how host-local (and podwire-ipam) take a requested address: the lab keeps
     // the addresses the analyzer derived, so both sides talk about the same pods.
     private static CniInvocation Invocation(PodPlan pod) =>

@@ -88,6 +88,7 @@ public sealed class LabDaemon
             _builder.BuildNetwork(_plan, _backend);
             Say($"attaching {_plan.Pods.Count} pods through CNI ({(_state.ReferenceCni ? "reference bridge + host-local" : "podwire-cni")})");
             _builder.AddPods(_plan, _plan.Pods);
+            _builder.Reconcile(_plan);
             _cluster = cluster;
             SyncComponents();
             _probes = new ProbeServer(_log);
@@ -254,6 +255,7 @@ public sealed class LabDaemon
         if (Directory.Exists(_paths.ManifestDir)) Directory.Delete(_paths.ManifestDir, true);
         Directory.Move(staged, _paths.ManifestDir);
         _plan = next;
+        _builder!.Reconcile(next);
         _cluster = cluster;
         SyncComponents();
         Say($"applied: {added.Count} pods added, {removed.Count} removed");
