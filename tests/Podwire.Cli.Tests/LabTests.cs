@@ -57,13 +57,13 @@ public sealed class LabTests
         }
     }
 
-    private static string PodIp(JsonElement pods, string prefix) =>
-        pods.EnumerateArray().First(p => $"{p.GetProperty("metadata").GetProperty("namespace").GetString()}/{p.GetProperty("metadata").GetProperty("name").GetString()}".StartsWith(prefix))
-            .GetProperty("status").GetProperty("podIP").GetString()!;
+    private static IEnumerable<(string Key, JsonElement Pod)> Keyed(JsonElement pods) =>
+        pods.EnumerateArray().Select(p => ($"{p.GetProperty("metadata").GetProperty("namespace").GetString()}/{p.GetProperty("metadata").GetProperty("name").GetString()}", p));
 
-    private static string PodName(JsonElement pods, string prefix) =>
-        pods.EnumerateArray().Select(p => $"{p.GetProperty("metadata").GetProperty("namespace").GetString()}/{p.GetProperty("metadata").GetProperty("name").GetString()}")
-            .First(n => n.StartsWith(prefix));
+    private static string PodIp(JsonElement pods, string prefix) =>
+        Keyed(pods).First(k => k.Key.StartsWith(prefix)).Pod.GetProperty("status").GetProperty("podIP").GetString()!;
+
+    private static string PodName(JsonElement pods, string prefix) => Keyed(pods).First(k => k.Key.StartsWith(prefix)).Key;
 
     private const string TwoNodes = """
         apiVersion: v1
