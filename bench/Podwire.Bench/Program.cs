@@ -10,12 +10,14 @@ using Podwire.Sources;
 //   load FILE [--nodes N]     load + validate + derive in-process, against YamlDotNet's bare parse
 //   gen-policy OUT --pods N --namespaces M --policies K   NetworkPolicy scale cluster (issue 3)
 //   policy FILE [--nodes N] [--cluster-cidr C] [--port P]  load + derive + policy engine + matrix counts, by stage
+//   proxy [--services N] [--endpoints K] [--connects C]   service proxy: full sync, one-endpoint update, connect latency (root)
 return args.FirstOrDefault() switch
 {
     "gen-scale" => GenScale(args[1..]),
     "load" => Load(args[1..]),
     "gen-policy" => PolicyBench.Generate(args[1..]),
     "policy" => PolicyBench.Measure(args[1..]),
+    "proxy" => ProxyBench.Run(args[1..]),
     _ => Usage(),
 };
 

@@ -27,6 +27,7 @@ public static class Program
         root.Subcommands.Add(ExplainCommand.Create(ctx));
         root.Subcommands.Add(DiffCommand.Create(ctx));
         root.Subcommands.Add(LintCommand.Create(ctx));
+        root.Subcommands.Add(VerifyCommand.Create(ctx));
         foreach (var c in LabCommands.Create(ctx)) root.Subcommands.Add(c);
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

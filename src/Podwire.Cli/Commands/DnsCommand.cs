@@ -26,6 +26,7 @@ public static class DnsCommand
         cmd.Options.Add(Common.Files);
         cmd.Options.Add(from);
         cmd.Options.Add(output);
+        cmd.Subcommands.Add(DnsServeCommand.Create(ctx));
         cmd.SetAction(pr =>
         {
             var format = pr.GetValue(output)!;

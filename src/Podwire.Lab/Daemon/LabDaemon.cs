@@ -47,6 +47,9 @@ public sealed class LabDaemon
         _state = state;
         _runner = runner;
         _log = log;
+        _components.Add(new Dataplane.ServiceProxy(runner, log));
+        _components.Add(new Dataplane.DnsDataplane(runner, log));
+        _components.Add(new Dataplane.PolicyDataplane(runner, log));
     }
 
     public int Run()

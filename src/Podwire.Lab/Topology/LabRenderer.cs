@@ -46,15 +46,19 @@ public static class LabRenderer
         return s;
     }
 
-    /// <summary>The conflist the lab's runtime uses on <paramref name="node"/> (CNI spec 1.1 network config).</summary>
+    /// <summary>
+    /// The conflist the lab's runtime uses on <paramref name="node"/> (CNI spec 1.1 network config). Hairpin
+    /// mode as kubelet's default hairpin-veth: a pod reaching itself through a Service is DNATed back
+    /// out of the port it came in on.
+    /// </summary>
     public static string ConfList(LabPlan plan, NodePlan node, string ipamDir)
     {
         if (plan.Options.ReferenceCni)
             return $$$"""
-                {"cniVersion":"1.0.0","name":"podwire","plugins":[{"type":"bridge","bridge":"{{{LabNames.PodBridge}}}","isGateway":true,"mtu":{{{node.PodMtu}}},"ipam":{"type":"host-local","dataDir":"{{{ipamDir}}}","ranges":[[{"subnet":"{{{node.PodCidr}}}","gateway":"{{{node.PodGateway}}}"}]],"routes":[{"dst":"0.0.0.0/0"}]}}]}
+                {"cniVersion":"1.0.0","name":"podwire","plugins":[{"type":"bridge","bridge":"{{{LabNames.PodBridge}}}","isGateway":true,"hairpinMode":true,"mtu":{{{node.PodMtu}}},"ipam":{"type":"host-local","dataDir":"{{{ipamDir}}}","ranges":[[{"subnet":"{{{node.PodCidr}}}","gateway":"{{{node.PodGateway}}}"}]],"routes":[{"dst":"0.0.0.0/0"}]}}]}
                 """;
         return $$$"""
-            {"cniVersion":"1.1.0","name":"podwire","plugins":[{"type":"podwire-cni","bridge":"{{{LabNames.PodBridge}}}","mtu":{{{node.PodMtu}}},"ipam":{"type":"podwire-ipam","subnet":"{{{node.PodCidr}}}","gateway":"{{{node.PodGateway}}}","dataDir":"{{{ipamDir}}}"}}]}
+            {"cniVersion":"1.1.0","name":"podwire","plugins":[{"type":"podwire-cni","bridge":"{{{LabNames.PodBridge}}}","hairpinMode":true,"mtu":{{{node.PodMtu}}},"ipam":{"type":"podwire-ipam","subnet":"{{{node.PodCidr}}}","gateway":"{{{node.PodGateway}}}","dataDir":"{{{ipamDir}}}"}}]}
             """;
     }
 }

@@ -1,0 +1,94 @@
+using Podwire.Controllers;
+using Podwire.Datapath;
+using Podwire.Lab.Topology;
+using Podwire.Policy.Datapath;
+using Podwire.Policy.Engine;
+
+namespace Podwire.Lab.Dataplane;
+
+/// <summary>
+/// NetworkPolicy, AdminNetworkPolicy and BaselineAdminNetworkPolicy in the kernel: the policy
+/// engine's IR compiled (<see cref="NftPolicyCompiler"/>) into table <c>inet podwire-policy</c> in
+/// every node namespace.
+/// </summary>
+/// <remarks>
+/// Design note. Each sync rebuilds the engine from the whole cluster and renders each node's
+/// table; a node whose text did not change is not touched, and a changed one is replaced with one
+/// <c>nft -f</c> transaction (add, delete, add), so under traffic every packet meets either the
+/// old or the new policy, never a mix or nothing. Whole tables rather than element diffs: the
+/// policy of a node is a few identity chains, and a transaction that swaps all of it is both
+/// simpler and the only way to keep the swap atomic across chains, sets and maps at once.
+/// Same-node pod traffic is bridged, so the forward hook only sees it with bridge netfilter on:
+/// the sync checks <c>net.bridge.bridge-nf-call-iptables</c> in each node namespace and sets it
+/// when it is off (new namespaces inherit 1 once br_netfilter is loaded, but a host can differ).
+/// Teardown needs nothing: the table goes with the node namespace.
+/// </remarks>
+public sealed class PolicyDataplane(ICommandRunner runner, TextWriter log) : IDataplaneComponent
+{
+    private const string BridgeSysctl = "net.bridge.bridge-nf-call-iptables";
+    private readonly Dictionary<string, string> _applied = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _bridgeChecked = new(StringComparer.Ordinal);
+
+    public string Name => "network-policy";
+
+    /// <summary>The ruleset last loaded into each node namespace (for tests and <c>trace</c>).</summary>
+    public IReadOnlyDictionary<string, string> Applied => _applied;
+
+    public void Sync(DerivedCluster cluster, LabPlan plan)
+    {
+        var engine = PolicyEngine.Build(cluster);
+        foreach (var p in engine.Problems) log.WriteLine($"network-policy: ignoring invalid admin policy: {p}");
+        var work = new List<(NodePlan Node, string Text)>();
+        foreach (var node in plan.Nodes)
+        {
+            var text = NftPolicyCompiler.Render(engine.Ir, engine.Identities, node.Name);
+            if (_applied.TryGetValue(node.Netns, out var old) && old == text) continue;
+            work.Add((node, text));
+        }
+        var errors = new string?[work.Count];
+        Parallel.For(0, work.Count, i =>
+        {
+            var (node, text) = work[i];
+            try
+            {
+                EnsureBridgeNetfilter(node.Netns);
+                var r = runner.Run("ip", ["netns", "exec", node.Netns, "nft", "-f", "-"], NftPolicyCompiler.Transaction(text));
+                errors[i] = r.Ok ? null : $"node {node.Name}: nft -f failed: {r.Stderr.Trim()}";
+            }
+            catch (DatapathException e)
+            {
+                errors[i] = $"node {node.Name}: {e.Message}";
+            }
+        });
+        for (int i = 0; i < work.Count; i++)
+        {
+            if (errors[i] is null) _applied[work[i].Node.Netns] = work[i].Text;
+            else
+            {
+                // Forget what the node had, so the next sync retries it in full.
+                _applied.Remove(work[i].Node.Netns);
+            }
+        }
+        var failed = errors.Where(e => e is not null).ToList();
+        if (failed.Count == 0) return;
+        var message = "network policy: " + string.Join("; ", failed);
+        log.WriteLine(message);
+        // InvalidOperationException: what the daemon reports back to 'up' and 'apply' as an error.
+        throw new InvalidOperationException(message);
+    }
+
+    private void EnsureBridgeNetfilter(string netns)
+    {
+        lock (_bridgeChecked)
+            if (_bridgeChecked.Contains(netns)) return;
+        var r = runner.Run("ip", ["netns", "exec", netns, "sysctl", "-n", BridgeSysctl]);
+        if (!r.Ok || r.Stdout.Trim() != "1")
+        {
+            var set = runner.Run("ip", ["netns", "exec", netns, "sysctl", "-qw", BridgeSysctl + "=1"]);
+            if (!set.Ok)
+                throw new DatapathException($"bridge netfilter is off in {netns} and cannot be turned on ({set.Stderr.Trim()}): same-node pod traffic would bypass policy (is br_netfilter loaded?)");
+            log.WriteLine($"network-policy: turned on {BridgeSysctl} in {netns}");
+        }
+        lock (_bridgeChecked) _bridgeChecked.Add(netns);
+    }
+}

@@ -1,0 +1,104 @@
+using Podwire.Controllers;
+using Podwire.Datapath;
+using Podwire.Lab.Topology;
+using Podwire.Proxy;
+
+namespace Podwire.Lab.Dataplane;
+
+/// <summary>
+/// The lab's kube-proxy: compiles each node's Services into the <c>ip podwire-proxy</c> table
+/// (see <see cref="ProxyLayout"/>) and keeps it in sync — a full table on the first sync and after
+/// any failure, element deltas otherwise, always one <c>nft -f</c> transaction per node. Syncs go
+/// through a <see cref="BoundedFrequencyRunner"/> so bursts of changes coalesce; <see cref="Sync"/>
+/// waits until its change is in the kernel. Also routes LoadBalancer and external IPs across the
+/// underlay (as MetalLB's layer-2 mode would attract them) and serves health-check NodePorts.
+/// </summary>
+public sealed class ServiceProxy : IDataplaneComponent, IDisposable
+{
+    private readonly ICommandRunner _runner;
+    private readonly TextWriter _log;
+    private readonly ProxySyncer _syncer;
+    private readonly BoundedFrequencyRunner _frequency;
+    private readonly ServiceProxyHealth _health;
+    private readonly Lock _gate = new();
+    private (DerivedCluster Cluster, LabPlan Plan)? _desired;
+    private Dictionary<string, string> _routes = new(StringComparer.Ordinal);
+    private Dictionary<string, string> _netnsByNode = new(StringComparer.Ordinal);
+
+    public ServiceProxy(ICommandRunner runner, TextWriter log, IClock? clock = null, TimeSpan? minInterval = null)
+    {
+        _runner = runner;
+        _log = log;
+        _syncer = new ProxySyncer(Apply);
+        _frequency = new BoundedFrequencyRunner(RunSync, minInterval ?? TimeSpan.FromMilliseconds(100), clock ?? SystemClock.Instance, TimeSpan.FromSeconds(1));
+        _health = new ServiceProxyHealth(log);
+    }
+
+    public string Name => "service-proxy";
+
+    public void Sync(DerivedCluster cluster, LabPlan plan)
+    {
+        lock (_gate) _desired = (cluster, plan);
+        // A failing sync is retried by the runner; do not block the daemon on it forever.
+        _frequency.Request().Wait(TimeSpan.FromSeconds(60));
+    }
+
+    private bool RunSync()
+    {
+        (DerivedCluster Cluster, LabPlan Plan) d;
+        lock (_gate)
+        {
+            if (_desired is null) return true;
+            d = _desired.Value;
+        }
+        var netns = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var n in d.Plan.Nodes) netns[n.Name] = n.Netns;
+        _netnsByNode = netns;
+
+        bool ok = true;
+        var health = new List<(string, HealthCheck)>();
+        var results = new NodeSyncResult[d.Plan.Nodes.Count];
+        Parallel.For(0, d.Plan.Nodes.Count, new ParallelOptions { MaxDegreeOfParallelism = 2 }, i =>
+        {
+            var node = d.Plan.Nodes[i];
+            results[i] = _syncer.Sync(node.Name, ProxyCompiler.Compile(d.Cluster, node.Name));
+        });
+        for (int i = 0; i < results.Length; i++)
+        {
+            var r = results[i];
+            if (r.Error is not null) _log.WriteLine($"service-proxy: {r.Node}: {r.Error}");
+            ok &= r.Ok;
+            var applied = _syncer.Applied(r.Node);
+            if (applied is not null) foreach (var h in applied.HealthChecks) health.Add((d.Plan.Nodes[i].Netns, h));
+        }
+        _health.Sync(health);
+        ok &= SyncRoutes(d.Cluster, d.Plan);
+        return ok;
+    }
+
+    private string? Apply(string node, string script)
+    {
+        var r = _runner.Run("ip", ["netns", "exec", _netnsByNode[node], "nft", "-f", "-"], script);
+        return r.Ok ? null : (r.Stderr.Length > 2000 ? r.Stderr[..2000] : r.Stderr);
+    }
+
+    /// <summary>LoadBalancer/external IP → a node, as /32 routes in the underlay namespace.</summary>
+    private bool SyncRoutes(DerivedCluster cluster, LabPlan plan)
+    {
+        var byName = plan.Nodes.ToDictionary(n => n.Name, StringComparer.Ordinal);
+        var wanted = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (address, node) in ProxyCompiler.UnderlayRoutes(cluster))
+            if (byName.TryGetValue(node, out var n)) wanted[address] = n.UnderlayIP;
+        var batch = new IpBatch(plan.Names.UnderlayNetns);
+        foreach (var (a, via) in wanted)
+            if (!_routes.TryGetValue(a, out var old) || old != via) batch.Add($"route replace {a}/32 via {via}");
+        foreach (var a in _routes.Keys)
+            if (!wanted.ContainsKey(a)) batch.Add($"route del {a}/32");
+        try { batch.Apply(_runner); }
+        catch (DatapathException e) { _log.WriteLine($"service-proxy: underlay routes: {e.Message}"); _routes = []; return false; }
+        _routes = wanted;
+        return true;
+    }
+
+    public void Dispose() => _health.Dispose();
+}

@@ -1,0 +1,164 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using Podwire.Controllers;
+using Podwire.Model;
+using Podwire.Semantics.Services;
+
+namespace Podwire.Proxy;
+
+/// <summary>
+/// Derived cluster + node → the proxy's elements on that node, with kube-proxy's semantics
+/// (SPECS 2): endpoint choice (ready, else serving-terminating; internal/externalTrafficPolicy;
+/// topology hints) comes from <see cref="ServiceResolver.PickEndpoints"/>, so the kernel and the
+/// analyzer share one reading of the spec while the rule layout stays our own. Pure.
+/// </summary>
+public static class ProxyCompiler
+{
+    public static ProxyState Compile(DerivedCluster cluster, string nodeName)
+    {
+        Node? node = null;
+        foreach (var n in cluster.Nodes) if (n.Name == nodeName) { node = n; break; }
+        var b = new Builder(cluster.Options.ClusterCidr.ToString());
+        foreach (var svc in cluster.Services) AddService(cluster, svc, node, nodeName, b);
+        foreach (var p in cluster.Pods)
+            if (p.NodeName == nodeName && !p.HostNetwork && IsV4(p.PodIP)) b.Hairpin.Add(p.PodIP + " . " + p.PodIP);
+        return b.Build();
+    }
+
+    private static void AddService(DerivedCluster cluster, Service svc, Node? node, string nodeName, Builder b)
+    {
+        if (svc.Type == ServiceType.ExternalName || svc.IsHeadless) return;
+        string? vip = svc.ClusterIPs.Count > 0 ? svc.ClusterIPs[0] : svc.ClusterIP;
+        if (!IsV4(vip)) return; // IPv4 only for now: the table is `ip` family
+        int affinity = svc.SessionAffinityClientIP ? svc.SessionAffinityTimeoutSeconds : 0;
+        int healthLocal = -1;
+        foreach (var port in svc.Ports)
+        {
+            var res = ServiceResolver.Resolve(cluster, svc.Namespace, svc.Name, port.Port, port.Protocol);
+            if (res is null) continue;
+            string proto = port.Protocol.ToString().ToLowerInvariant();
+            string portText = port.Port.ToString(CultureInfo.InvariantCulture);
+            var externals = ExternalFrontends(svc, port, node, proto);
+
+            // The cluster-wide list ignores both traffic policies: pods reaching a NodePort or LB
+            // address get it, and when it is empty the Service has no endpoints at all → reject.
+            // Picks are computed only where a traffic policy makes them differ (10k Services: 3× less work).
+            bool anyLocal = svc.InternalTrafficLocal || svc.ExternalTrafficLocal;
+            var plain = anyLocal ? res with { Service = svc with { InternalTrafficLocal = false, ExternalTrafficLocal = false } } : res;
+            var all = ServiceResolver.PickEndpoints(plain, nodeName, node?.Zone).Endpoints;
+            var internalEps = svc.InternalTrafficLocal ? ServiceResolver.PickEndpoints(res, nodeName, node?.Zone).Endpoints : all;
+            var externalEps = svc.ExternalTrafficLocal ? ServiceResolver.PickEndpoints(res, nodeName, node?.Zone, external: true).Endpoints : all;
+            if (healthLocal < 0) healthLocal = externalEps.Count;
+
+            string vipKey = $"{vip} . {proto} . {portText}";
+            if (all.Count == 0)
+            {
+                b.NoEndpoints.Add(vipKey);
+                foreach (var f in externals) b.NoEndpoints.Add(f);
+                continue;
+            }
+            b.Frontend(b.Internal, vipKey, internalEps, masquerade: false, external: false, affinity);
+            foreach (var f in externals)
+            {
+                if (svc.ExternalTrafficLocal)
+                {
+                    // Pods and the node itself short-circuit to every endpoint; outsiders get only
+                    // local ones with their address preserved, or nothing.
+                    b.Frontend(b.Internal, f, all, masquerade: false, external: false, affinity);
+                    b.Frontend(b.External, f, externalEps, masquerade: false, external: true, affinity);
+                }
+                else
+                {
+                    b.Frontend(b.Internal, f, all, masquerade: true, external: false, affinity);
+                    b.Frontend(b.External, f, all, masquerade: true, external: false, affinity);
+                }
+            }
+        }
+        if (svc.ExternalTrafficLocal && svc.HealthCheckNodePort is int hc && node is not null)
+            b.HealthChecks.Add(new HealthCheck(hc, svc.Namespace, svc.Name, Math.Max(0, healthLocal)));
+    }
+
+    /// <summary>NodePort on this node's address, LoadBalancer ingress addresses, externalIPs.</summary>
+    private static List<string> ExternalFrontends(Service svc, ServicePort port, Node? node, string proto)
+    {
+        var list = new List<string>();
+        string portText = port.Port.ToString(CultureInfo.InvariantCulture);
+        if (port.NodePort is int np && svc.Type is ServiceType.NodePort or ServiceType.LoadBalancer && node is not null && IsV4(node.InternalIP))
+            list.Add($"{node.InternalIP} . {proto} . {np.ToString(CultureInfo.InvariantCulture)}");
+        if (svc.Type == ServiceType.LoadBalancer)
+            foreach (var ip in svc.LoadBalancerIngress)
+                if (IsV4(ip)) list.Add($"{ip} . {proto} . {portText}");
+        foreach (var ip in svc.ExternalIPs)
+            if (IsV4(ip)) list.Add($"{ip} . {proto} . {portText}");
+        return list;
+    }
+
+    /// <summary>
+    /// Where the underlay sends each LoadBalancer and external IP: to the first node (in node order)
+    /// with a ready endpoint of the Service, else the first node — as MetalLB's layer-2 speaker
+    /// announces from a node with a local endpoint when externalTrafficPolicy is Local.
+    /// </summary>
+    public static IReadOnlyList<(string Address, string Node)> UnderlayRoutes(DerivedCluster cluster)
+    {
+        var routes = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        string? first = null;
+        foreach (var n in cluster.Nodes) if (n.InternalIP is not null) { first = n.Name; break; }
+        if (first is null) return [];
+        foreach (var svc in cluster.Services)
+        {
+            if (svc.Type == ServiceType.ExternalName || svc.IsHeadless) continue;
+            var addresses = new List<string>();
+            if (svc.Type == ServiceType.LoadBalancer) addresses.AddRange(svc.LoadBalancerIngress);
+            addresses.AddRange(svc.ExternalIPs);
+            if (addresses.Count == 0) continue;
+            string target = NodeWithEndpoint(cluster, svc) ?? first;
+            foreach (var a in addresses) if (IsV4(a)) routes.TryAdd(a, target);
+        }
+        var list = new List<(string, string)>(routes.Count);
+        foreach (var (a, n) in routes) list.Add((a, n));
+        return list;
+    }
+
+    private static string? NodeWithEndpoint(DerivedCluster cluster, Service svc)
+    {
+        var withEndpoint = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var slice in cluster.SlicesFor(svc.Namespace, svc.Name))
+            foreach (var e in slice.Endpoints)
+                if (e.Conditions.Ready && e.NodeName is not null) withEndpoint.Add(e.NodeName);
+        foreach (var n in cluster.Nodes) if (withEndpoint.Contains(n.Name) && n.InternalIP is not null) return n.Name;
+        return null;
+    }
+
+    private static bool IsV4(string? ip) =>
+        ip is not null && IPAddress.TryParse(ip, out var a) && a.AddressFamily == AddressFamily.InterNetwork;
+
+    private sealed class Builder(string clusterCidr)
+    {
+        public readonly Dictionary<string, string> Internal = new(StringComparer.Ordinal);
+        public readonly Dictionary<string, string> External = new(StringComparer.Ordinal);
+        public readonly Dictionary<string, string> Backends = new(StringComparer.Ordinal);
+        public readonly HashSet<string> NoEndpoints = new(StringComparer.Ordinal);
+        public readonly HashSet<string> Hairpin = new(StringComparer.Ordinal);
+        public readonly Dictionary<string, LbChain> Chains = new(StringComparer.Ordinal);
+        public readonly List<HealthCheck> HealthChecks = [];
+
+        /// <summary>
+        /// One frontend in one verdict map. No endpoints here (a traffic policy of Local with none on
+        /// this node) means drop, as kube-proxy does. The first Service to claim a frontend keeps it.
+        /// </summary>
+        public void Frontend(Dictionary<string, string> map, string key, IReadOnlyList<ResolvedEndpoint> eps, bool masquerade, bool external, int affinity)
+        {
+            if (map.ContainsKey(key)) return;
+            if (eps.Count == 0) { map[key] = "drop"; return; }
+            var chain = new LbChain(eps.Count, masquerade, external, affinity);
+            Chains.TryAdd(chain.Name, chain);
+            map[key] = "goto " + chain.Name;
+            int offset = external ? ProxyLayout.ExternalOffset : 0;
+            for (int i = 0; i < eps.Count; i++)
+                Backends[key + " . " + (offset + i).ToString(CultureInfo.InvariantCulture)] = eps[i].Ip + " . " + eps[i].Port.ToString(CultureInfo.InvariantCulture);
+        }
+
+        public ProxyState Build() => new(clusterCidr, Internal, External, Backends, NoEndpoints, Hairpin, Chains, HealthChecks);
+    }
+}

@@ -1,0 +1,49 @@
+namespace Podwire.Proxy;
+
+/// <summary>
+/// The one place naming the proxy's nftables objects, and the constants the rules share.
+/// <para>
+/// Design note — layout (Cilium-like elements, kube-proxy semantics). Services and endpoints are
+/// map ELEMENTS, never chains: with Debian's nft 1.0.6 a chain per Service and per endpoint takes
+/// minutes to load at 10,000 Services, elements take seconds and update in milliseconds.
+/// <list type="bullet">
+/// <item><c>internal</c>/<c>external</c>: verdict maps <c>address . protocol . port → goto lb…</c>;
+/// internal is consulted for traffic from pods (cluster CIDR) and from the node itself, external
+/// for everything else (other nodes, the underlay), so externalTrafficPolicy can differ.</item>
+/// <item>a chain per endpoint COUNT (<c>lb-N</c>), not per Service, draws <c>numgen random mod N</c>
+/// into <c>meta mark</c>; variants: <c>m</c> marks the connection for masquerade (ct mark bit),
+/// <c>x</c> selects the external (node-local) endpoint list by a bucket offset, <c>-aT</c> adds
+/// ClientIP affinity with timeout T seconds (a dynamic map client . frontend → bucket).</item>
+/// <item><c>backends</c>: <c>address . protocol . port . bucket → endpoint address . port</c>, read
+/// by one shared <c>dnat</c> rule.</item>
+/// <item><c>no-endpoints</c>: frontends of Services without any usable endpoint, rejected (TCP reset,
+/// ICMP port unreachable) by filter chains at prerouting and output, before routing.</item>
+/// <item><c>hairpin</c>: <c>pod . pod</c> pairs: a pod reaching itself through a Service is masqueraded
+/// so the reply comes back through the node and is un-NATed.</item>
+/// </list>
+/// </para>
+/// </summary>
+public static class ProxyLayout
+{
+    public const string Family = "ip";
+    public const string Table = "podwire-proxy";
+    public const string InternalMap = "internal";
+    public const string ExternalMap = "external";
+    public const string BackendsMap = "backends";
+    public const string AffinityMap = "affinity";
+    public const string NoEndpointsSet = "no-endpoints";
+    public const string HairpinSet = "hairpin";
+    public const string BackendChain = "backend";
+    public const string RejectChain = "reject-service";
+
+    /// <summary>ct mark bit meaning "masquerade this connection" (kube-proxy's KUBE-MARK-MASQ, 0x4000).</summary>
+    public const int MasqueradeBit = 0x4000;
+
+    /// <summary>Bucket offset selecting the external (externalTrafficPolicy: Local) endpoint list.</summary>
+    public const int ExternalOffset = 0x10000;
+
+    /// <summary>Capacity of the ClientIP affinity map (dynamic entries, one per client and frontend).</summary>
+    public const int AffinitySize = 1048576;
+
+    public static string TableRef => $"{Family} {Table}";
+}

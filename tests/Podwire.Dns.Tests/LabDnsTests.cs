@@ -1,0 +1,137 @@
+using System.Diagnostics;
+using System.Text.Json;
+
+namespace Podwire.Dns.Tests;
+
+/// <summary>
+/// Cluster DNS inside a real lab (root only): pods resolve through the resolv.conf kubelet would
+/// write, with getent, dig and curl, and changes are visible within a second.
+/// </summary>
+public sealed class LabDnsTests
+{
+    private static bool IsRoot => Environment.IsPrivilegedProcess && OperatingSystem.IsLinux();
+
+    private const string Manifests = """
+        apiVersion: v1
+        kind: Node
+        metadata: {name: node-1}
+        ---
+        apiVersion: v1
+        kind: Node
+        metadata: {name: node-2}
+        ---
+        apiVersion: v1
+        kind: Namespace
+        metadata: {name: prod}
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: web, namespace: prod}
+        spec:
+          selector: {app: web}
+          ports: [{name: http, port: 80, targetPort: 8080}]
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: db, namespace: prod}
+        spec:
+          clusterIP: None
+          selector: {app: db}
+          ports: [{name: pg, port: 5432}]
+        ---
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: web-1, namespace: prod, labels: {app: web}}
+        spec:
+          nodeName: node-2
+          containers: [{name: c, ports: [{containerPort: 8080, name: http}]}]
+        ---
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: db-0, namespace: prod, labels: {app: db}}
+        spec:
+          nodeName: node-2
+          hostname: db-0
+          subdomain: db
+          containers: [{name: c, ports: [{containerPort: 5432}]}]
+        ---
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: client, namespace: prod, labels: {app: client}}
+        spec:
+          nodeName: node-1
+          containers: [{name: c}]
+        ---
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: other, namespace: default, labels: {app: other}}
+        spec:
+          nodeName: node-1
+          dnsConfig:
+            searches: [example.internal]
+            options: [{name: ndots, value: "2"}]
+          containers: [{name: c}]
+        """;
+
+    [Fact]
+    public void PodsResolveThroughTheirResolvConf()
+    {
+        if (!IsRoot) return;
+        string cluster = "t" + Guid.NewGuid().ToString("N")[..7];
+        var dir = Directory.CreateTempSubdirectory("pw-labdns-");
+        File.WriteAllText(Path.Combine(dir.FullName, "cluster.yaml"), Manifests);
+        try
+        {
+            var up = PodwireCli.Run("up", "-f", dir.FullName, "--cluster", cluster);
+            Assert.True(up.ExitCode == 0, up.Stderr);
+            PodwireCli.Result Exec(string pod, params string[] cmd) => PodwireCli.Run(["exec", pod, "--cluster", cluster, "--", .. cmd]);
+
+            Assert.Equal(
+                "# Kubernetes-managed resolv.conf (podwire lab).\nsearch prod.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\noptions ndots:5\n",
+                File.ReadAllText($"/etc/netns/pw-{cluster}-pod-prod.client/resolv.conf"));
+            // dnsConfig merged in (SPECS section 3): searches appended, ndots replaced.
+            Assert.Equal(
+                "# Kubernetes-managed resolv.conf (podwire lab).\nsearch default.svc.cluster.local svc.cluster.local cluster.local example.internal\nnameserver 10.96.0.10\noptions ndots:2\n",
+                File.ReadAllText($"/etc/netns/pw-{cluster}-pod-default.other/resolv.conf"));
+
+            // The analyzer's answer for the same manifests (allocation is deterministic).
+            var expected = JsonDocument.Parse(PodwireCli.Run("dns", "-f", dir.FullName, "web.prod.svc.cluster.local.", "-o", "json").Stdout)
+                .RootElement.GetProperty("answers")[0].GetProperty("data").GetString();
+
+            var getent = Exec("prod/client", "getent", "hosts", "web");
+            Assert.True(getent.ExitCode == 0, getent.Stderr);
+            Assert.Equal($"{expected} web.prod.svc.cluster.local", string.Join(' ', getent.Stdout.Split((char[])[' ', '\t', '\n'], StringSplitOptions.RemoveEmptyEntries)));
+            Assert.Equal(expected, Exec("default/other", "dig", "+short", "+search", "web.prod").Stdout.Trim());
+            Assert.Equal("0 100 5432 db-0.db.prod.svc.cluster.local.", Exec("prod/client", "dig", "+short", "_pg._tcp.db.prod.svc.cluster.local", "SRV").Stdout.Trim());
+            Assert.Equal("0 100 5432 db-0.db.prod.svc.cluster.local.", Exec("prod/client", "dig", "+tcp", "+short", "_pg._tcp.db.prod.svc.cluster.local", "SRV").Stdout.Trim());
+            Assert.Contains("status: REFUSED", Exec("prod/client", "dig", "www.example.com").Stdout);
+            // Through the Service by name, as users do.
+            Assert.Equal("web-1", Exec("prod/client", "curl", "-s", "-m", "3", "http://web/hostname").Stdout);
+
+            File.AppendAllText(Path.Combine(dir.FullName, "cluster.yaml"), """
+
+                ---
+                apiVersion: v1
+                kind: Service
+                metadata: {name: late, namespace: prod}
+                spec:
+                  selector: {app: web}
+                  ports: [{name: http, port: 80, targetPort: 8080}]
+                """);
+            var apply = PodwireCli.Run("apply", "-f", dir.FullName, "--cluster", cluster);
+            Assert.True(apply.ExitCode == 0, apply.Stderr);
+            var watch = Stopwatch.StartNew();
+            var late = ServeCommandTests.Wait(() => Exec("prod/client", "getent", "hosts", "late"), r => r.ExitCode == 0, TimeSpan.FromSeconds(5));
+            Assert.True(late.ExitCode == 0 && watch.Elapsed < TimeSpan.FromSeconds(1.5), $"late after {watch.Elapsed}: {late.Stdout}{late.Stderr}");
+            Assert.Contains("late.prod.svc.cluster.local", late.Stdout);
+        }
+        finally
+        {
+            var down = PodwireCli.Run("down", "--cluster", cluster);
+            dir.Delete(true);
+            Assert.Equal(0, down.ExitCode);
+            Assert.Empty(Directory.Exists("/etc/netns") ? Directory.GetDirectories("/etc/netns", $"pw-{cluster}-*") : []);
+            Assert.Empty(Directory.Exists("/run/netns") ? Directory.GetFiles("/run/netns", $"pw-{cluster}-*") : []);
+        }
+    }
+}
