@@ -13,7 +13,7 @@ public static class ControlPlane
     public static DerivedCluster Derive(ClusterModel model)
     {
         var options = model.Options;
-        var nodes = NodeController.Derive(model.Nodes, options);
+        var nodes = NodeController.Derive(model.Nodes, options, model.Pods);
 
         var workloadPods = WorkloadController.Expand(model.Workloads, model.Pods, nodes);
         var allPods = new List<Pod>(model.Pods.Count + workloadPods.Count);

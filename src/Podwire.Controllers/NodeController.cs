@@ -14,10 +14,15 @@ public static class NodeController
 {
     public const string HostnameLabel = "kubernetes.io/hostname";
 
-    public static IReadOnlyList<Node> Derive(IReadOnlyList<Node> input, ClusterOptions options)
+    public static IReadOnlyList<Node> Derive(IReadOnlyList<Node> input, ClusterOptions options) => Derive(input, options, []);
+
+    /// <param name="pods">Pods whose given addresses (status.podIP) the node subnets should cover.</param>
+    public static IReadOnlyList<Node> Derive(IReadOnlyList<Node> input, ClusterOptions options, IReadOnlyList<Pod> pods)
     {
-        var nodes = input.Count > 0 ? Ordering.Sorted(input, static (a, b) => Ordering.CompareNodeNames(a.Name, b.Name)) : Generate(options.GeneratedNodes);
-        nodes = AssignPodCidrs(nodes, options.ClusterCidr, options.NodeCidrMaskSize);
+        var preferred = PreferredSubnets(pods, options);
+        int generate = options.GeneratedNodesFixed ? options.GeneratedNodes : Math.Max(options.GeneratedNodes, preferred.Count);
+        var nodes = input.Count > 0 ? Ordering.Sorted(input, static (a, b) => Ordering.CompareNodeNames(a.Name, b.Name)) : Generate(generate);
+        nodes = AssignPodCidrs(nodes, options.ClusterCidr, options.NodeCidrMaskSize, preferred);
         nodes = AssignInternalIPs(nodes, options.NodeNetwork);
         for (int i = 0; i < nodes.Length; i++)
         {
@@ -39,7 +44,25 @@ public static class NodeController
         return nodes;
     }
 
-    private static Node[] AssignPodCidrs(Node[] nodes, Cidr cluster, int maskSize)
+    /// <summary>
+    /// The node-sized subnets that hold addresses pods were given (status.podIP), in address order:
+    /// a pod's address is routed to the node owning its subnet, so those subnets are handed out
+    /// first, as they were in the cluster the manifests came from.
+    /// </summary>
+    private static List<Cidr> PreferredSubnets(IReadOnlyList<Pod> pods, ClusterOptions options)
+    {
+        var result = new SortedDictionary<UInt128, Cidr>();
+        foreach (var p in pods)
+        {
+            if (p.HostNetwork || p.PodIP is null || !IPAddress.TryParse(p.PodIP, out var ip) || !options.ClusterCidr.Contains(ip)) continue;
+            if (options.NodeCidrMaskSize < options.ClusterCidr.PrefixLength || options.NodeCidrMaskSize > options.ClusterCidr.Bits) continue;
+            var subnet = new Cidr(IpMath.Mask(ip, options.NodeCidrMaskSize), options.NodeCidrMaskSize);
+            result.TryAdd(IpMath.ToValue(subnet.Network), subnet);
+        }
+        return [.. result.Values];
+    }
+
+    private static Node[] AssignPodCidrs(Node[] nodes, Cidr cluster, int maskSize, List<Cidr> preferred)
     {
         var taken = new List<Cidr>();
         foreach (var n in nodes)
@@ -61,10 +84,16 @@ public static class NodeController
                 continue;
             }
             string? allocated = null;
-            while (next < count)
+            while (preferred.Count > 0 && allocated is null)
+            {
+                var candidate = preferred[0];
+                preferred.RemoveAt(0);
+                if (!OverlapsAny(candidate, taken)) { allocated = candidate.ToString(); taken.Add(candidate); }
+            }
+            while (allocated is null && next < count)
             {
                 var candidate = cluster.Subnet(maskSize, next++);
-                if (!OverlapsAny(candidate, taken)) { allocated = candidate.ToString(); break; }
+                if (!OverlapsAny(candidate, taken)) { allocated = candidate.ToString(); taken.Add(candidate); break; }
             }
             // An exhausted cluster CIDR leaves the node without pods addresses rather than failing the whole derivation.
             result[i] = allocated is null ? n : n with { PodCidr = allocated, PodCidrs = [allocated] };

@@ -31,6 +31,14 @@ public static class PodController
     private static void Schedule(Pod[] pods, IReadOnlyList<Node> nodes, Dictionary<string, int> nodeIndex)
     {
         var load = new int[nodes.Count];
+        // A pod that already has an address belongs on the node whose pod subnet holds it: that is
+        // where its address is routed (and where the cluster it came from had it).
+        for (int i = 0; i < pods.Length; i++)
+        {
+            if (pods[i].NodeName is not null || pods[i].HostNetwork || pods[i].PodIP is null || !IPAddress.TryParse(pods[i].PodIP, out var ip)) continue;
+            int owner = OwnerOf(ip, nodes);
+            if (owner >= 0) pods[i] = pods[i] with { NodeName = nodes[owner].Name };
+        }
         foreach (var p in pods)
             if (p.NodeName is not null && nodeIndex.TryGetValue(p.NodeName, out int n)) load[n]++;
 
@@ -47,6 +55,17 @@ public static class PodController
             pods[i] = pods[i] with { NodeName = nodes[node].Name };
             queue.Enqueue(node, (prio.Load + 1, node));
         }
+    }
+
+    private static int OwnerOf(IPAddress ip, IReadOnlyList<Node> nodes)
+    {
+        for (int n = 0; n < nodes.Count; n++)
+        {
+            var cidrs = nodes[n].PodCidrs.Count > 0 ? nodes[n].PodCidrs : nodes[n].PodCidr is { } c ? [c] : [];
+            foreach (var text in cidrs)
+                if (Cidr.TryParse(text, out var cidr) && cidr.Contains(ip)) return n;
+        }
+        return -1;
     }
 
     private sealed class NodePool(Cidr cidr)

@@ -19,6 +19,12 @@ public sealed record ClusterOptions
     public string ClusterDomain { get; init; } = "cluster.local";
     /// <summary>Generated node count when manifests define no Node objects.</summary>
     public int GeneratedNodes { get; init; } = 2;
+    /// <summary>
+    /// True when the user chose the node count (--nodes). Otherwise, when pods carry addresses
+    /// (status.podIP) in more node subnets than <see cref="GeneratedNodes"/>, one node is
+    /// generated per subnet so every pod can sit where its address is routed.
+    /// </summary>
+    public bool GeneratedNodesFixed { get; init; }
     /// <summary>Underlay network the nodes' InternalIPs come from.</summary>
     public Cidr NodeNetwork { get; init; } = Cidr.Parse("172.18.0.0/24");
     public int MaxEndpointsPerSlice { get; init; } = 100;

@@ -314,6 +314,25 @@ public sealed class LabTests
     }
 
     [Fact]
+    public void PodsWithGivenAddressesComeUpOnTheirNodesOrAreRefusedClearly()
+    {
+        if (!IsRoot) return;
+        var e2e = Repo.Path_("testdata", "policy", "e2e", "cluster.yaml");
+        var name = NewCluster();
+        // Two nodes chosen explicitly cannot hold three subnets of given addresses: refused, nothing built.
+        var refused = Repo.Podwire("up", "-f", e2e, "--cluster", name, "--nodes", "2");
+        Assert.Equal(2, refused.ExitCode);
+        Assert.Contains("outside the pod subnet", refused.Stderr);
+        AssertNothingLeft(name);
+        // Left to itself the lab generates a node per subnet the addresses live in.
+        using var lab = new Lab(e2e);
+        Assert.Equal(3, JsonDocument.Parse(Repo.Podwire("get", "nodes", "-o", "json", "--cluster", lab.Name).Stdout).RootElement.GetProperty("items").GetArrayLength());
+        var pods = lab.Pods();
+        var za = PodIp(pods, "z/a");
+        Assert.Equal("a", lab.Exec("x/a", "curl", "-s", "-m", "3", $"http://{za}:80/hostname").Stdout);
+    }
+
+    [Fact]
     public void InvalidManifestsBringNothingUp()
     {
         if (!IsRoot) return;

@@ -29,6 +29,35 @@ public class PodControllerTests
     }
 
     [Fact]
+    public void Pods_with_given_addresses_land_on_the_node_whose_subnet_holds_them()
+    {
+        // Generated nodes take the subnets the given addresses live in, in address order, and each
+        // such pod is scheduled where its address is routed; the rest fill in by load.
+        var pods = new[]
+        {
+            Pod("x", "a", ip: "10.244.3.9"),
+            Pod("x", "b", ip: "10.244.1.5"),
+            Pod("x", "c"),
+        };
+        var d = ControlPlane.Derive(Cluster(pods: pods));
+        Assert.Equal(["10.244.1.0/24", "10.244.3.0/24"], d.Nodes.Select(n => n.PodCidr));
+        var byName = d.Pods.ToDictionary(p => p.Name);
+        Assert.Equal("node-2", byName["a"].NodeName);
+        Assert.Equal("node-1", byName["b"].NodeName);
+        Assert.Equal("node-1", byName["c"].NodeName);
+        Assert.Equal("10.244.1.2", byName["c"].PodIP);
+    }
+
+    [Fact]
+    public void Generated_nodes_grow_to_hold_every_given_subnet_unless_the_count_was_chosen()
+    {
+        var pods = new[] { Pod("x", "a", ip: "10.244.1.5"), Pod("x", "b", ip: "10.244.2.5"), Pod("x", "c", ip: "10.244.3.5") };
+        Assert.Equal(3, ControlPlane.Derive(Cluster(pods: pods)).Nodes.Count);
+        var fixedTwo = ControlPlane.Derive(Cluster(new ClusterOptions { GeneratedNodes = 2, GeneratedNodesFixed = true }, pods: pods));
+        Assert.Equal(2, fixedTwo.Nodes.Count);
+    }
+
+    [Fact]
     public void HostNetwork_pods_get_the_node_address()
     {
         var d = ControlPlane.Derive(Cluster(pods: [Pod("x", "h", node: "node-2", hostNetwork: true)]));

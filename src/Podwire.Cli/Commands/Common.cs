@@ -83,7 +83,7 @@ public static class Common
         if (pr.GetValue(Nodes) is int n)
         {
             if (n < 1 || n > 1000) throw new CliException($"--nodes: Invalid value: {n}: must be between 1 and 1000");
-            o = o with { GeneratedNodes = n };
+            o = o with { GeneratedNodes = n, GeneratedNodesFixed = true };
         }
         if (pr.GetValue(ClusterCidr) is { } cc) o = o with { ClusterCidr = ParseCidr("--cluster-cidr", cc) };
         if (pr.GetValue(ServiceCidr) is { } sc) o = o with { ServiceCidr = ParseCidr("--service-cidr", sc) };

@@ -74,6 +74,12 @@ public static class LabCommands
                 foreach (var p in loaded.Problems) ctx.Err.WriteLine($"error: {p.ToString().Replace(staging + "/", "")}");
                 throw new CliException($"{loaded.Problems.Count} problem(s) found; nothing was done");
             }
+            var unroutable = LabPlan.Unroutable(Podwire.Controllers.ControlPlane.Derive(loaded.Model!));
+            if (unroutable.Count > 0)
+            {
+                foreach (var u in unroutable) ctx.Err.WriteLine($"error: {u}");
+                throw new CliException($"{unroutable.Count} pod(s) cannot be wired in the lab; nothing was done");
+            }
             Directory.CreateDirectory(paths.Root);
             Directory.Move(staging, paths.ManifestDir);
         }

@@ -11,7 +11,7 @@ public static class LabCluster
     public static ClusterOptions Options(LabState s)
     {
         var o = new ClusterOptions();
-        if (s.Nodes is int n) o = o with { GeneratedNodes = n };
+        if (s.Nodes is int n) o = o with { GeneratedNodes = n, GeneratedNodesFixed = true };
         if (s.ClusterCidr is not null) o = o with { ClusterCidr = Cidr.Parse(s.ClusterCidr) };
         if (s.ServiceCidr is not null) o = o with { ServiceCidr = Cidr.Parse(s.ServiceCidr) };
         if (s.ClusterDomain is not null) o = o with { ClusterDomain = s.ClusterDomain };

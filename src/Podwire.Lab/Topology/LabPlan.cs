@@ -32,6 +32,26 @@ public sealed record PodPlan(string Namespace, string Name, string Netns, string
 public sealed record LabPlan(LabOptions Options, LabNames Names, Cidr UnderlayCidr, string UnderlayGateway,
     IReadOnlyList<NodePlan> Nodes, IReadOnlyList<PodPlan> Pods, Cidr ClusterCidr)
 {
+    /// <summary>
+    /// Pods the lab cannot wire as given: an address (status.podIP) outside the pod subnet of the
+    /// node it runs on cannot be routed by a per-node-subnet network (Flannel's design).
+    /// </summary>
+    public static IReadOnlyList<string> Unroutable(DerivedCluster cluster)
+    {
+        var subnets = new Dictionary<string, Cidr>(StringComparer.Ordinal);
+        foreach (var n in cluster.Nodes)
+            if (n.PodCidr is not null && Cidr.TryParse(n.PodCidr, out var c)) subnets[n.Name] = c;
+        var problems = new List<string>();
+        foreach (var p in cluster.Pods)
+        {
+            if (p.HostNetwork || p.PodIP is null || p.NodeName is null || !subnets.TryGetValue(p.NodeName, out var subnet)) continue;
+            if (!System.Net.IPAddress.TryParse(p.PodIP, out var ip) || subnet.Contains(ip)) continue;
+            problems.Add($"Pod {p.Key}: status.podIP {p.PodIP} is outside the pod subnet {subnet} of its node {p.NodeName}; " +
+                         "give more nodes (--nodes N) or Node objects whose podCIDRs hold the pods' addresses");
+        }
+        return problems;
+    }
+
     public static LabPlan Build(DerivedCluster cluster, LabOptions options, int podMtuOverhead)
     {
         var names = new LabNames(options.Cluster);
