@@ -208,6 +208,7 @@ public sealed class LabTests
             var r = Repo.Podwire("demo");
             Assert.True(r.ExitCode == 0, r.Stderr);
             Assert.Contains("lab \"demo\" is up", r.Stdout);
+            Assert.Contains(" 0 mismatch(es) with the analyzer", r.Stdout);
             var status = Repo.Podwire("status", "--cluster", "demo", "-o", "json");
             Assert.Equal("ready", JsonDocument.Parse(status.Stdout).RootElement.GetProperty("phase").GetString());
             var again = Repo.Podwire("demo");
@@ -330,6 +331,22 @@ public sealed class LabTests
         var pods = lab.Pods();
         var za = PodIp(pods, "z/a");
         Assert.Equal("a", lab.Exec("x/a", "curl", "-s", "-m", "3", $"http://{za}:80/hostname").Stdout);
+    }
+
+    [Fact]
+    public void ExamplesWorkByNameThroughServicesUnderTheirPolicies()
+    {
+        if (!IsRoot) return;
+        using var lab = new Lab(Repo.Path_("examples"));
+        var web = PodName(lab.Pods(), "shop/web-");
+        // Cluster DNS through the pod's resolv.conf search path, even under default-deny egress.
+        var dns = lab.Exec(web, "getent", "hosts", "catalog");
+        Assert.Contains("catalog.shop.svc.cluster.local", dns.Stdout);
+        // The Service VIP is DNATed to a catalog pod, which the web → APIs policies allow.
+        Assert.StartsWith("catalog-", lab.Exec(web, "curl", "-s", "-m", "3", "http://catalog/hostname").Stdout);
+        // web may not reach the cache (only the APIs may): dropped, so curl times out.
+        var denied = lab.Exec(web, "curl", "-s", "-m", "2", "http://redis.data:6379/");
+        Assert.Equal(28, denied.ExitCode);
     }
 
     [Fact]

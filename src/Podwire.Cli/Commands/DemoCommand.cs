@@ -67,6 +67,7 @@ public static class DemoCommand
             LabCommands.BringUp(ctx, LabName, [path], state);
         }
         else ctx.Out.WriteLine($"lab \"{LabName}\" is already running.");
+        Verify(ctx);
         ctx.Out.WriteLine();
         ctx.Out.WriteLine("Explore the running lab:");
         ctx.Out.WriteLine($"  sudo ./podwire status --cluster {LabName}");
@@ -75,6 +76,25 @@ public static class DemoCommand
         ctx.Out.WriteLine($"  sudo ip netns list | grep pw-{LabName}-");
         ctx.Out.WriteLine($"  sudo ./podwire down --cluster {LabName}");
         return ExitCodes.Ok;
+    }
+
+    /// <summary>Probes every pod pair on every declared TCP port in the kernel and compares with the analyzer.</summary>
+    private static void Verify(CommandContext ctx)
+    {
+        var paths = new Podwire.Lab.LabPaths(LabName);
+        var state = Podwire.Lab.Daemon.LabState.Load(paths.StateFile);
+        var (cluster, _) = Podwire.Lab.Daemon.LabCluster.Load(state, paths.ManifestDir);
+        if (cluster is null) return;
+        var engine = PolicyCommon.Build(cluster, ctx.Err);
+        var ports = cluster.Pods.SelectMany(p => p.Ports).Where(p => p.Protocol == Protocol.TCP).Select(p => p.Port).Distinct().Order().ToList();
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        var r = VerifyRun.Run(engine, new Podwire.Lab.Topology.LabNames(LabName), ports, [Protocol.TCP], TimeSpan.FromMilliseconds(1000));
+        int allowed = r.Cases.Count(c => c.Observed == true);
+        ctx.Out.WriteLine();
+        ctx.Out.WriteLine($"verify: {r.Cases.Count} real connections (every pod pair × TCP ports {string.Join(",", ports)}) in {sw.Elapsed.TotalSeconds:F1} s: " +
+                          $"{allowed} got through, {r.Cases.Count - allowed} were dropped by policy; {r.Mismatches} mismatch(es) with the analyzer");
+        foreach (var m in r.Cases.Where(c => c.Observed is { } o && o != c.Expected).Take(10))
+            ctx.Out.WriteLine($"  MISMATCH {m.From} -> {m.To} {m.Port}/{m.Protocol}: expected {(m.Expected ? "allowed" : "denied")}, observed {(m.Observed == true ? "allowed" : "denied")}");
     }
 
     private static string FindExamples()

@@ -41,7 +41,8 @@ public sealed class PolicyDataplane(ICommandRunner runner, TextWriter log) : IDa
         var work = new List<(NodePlan Node, string Text)>();
         foreach (var node in plan.Nodes)
         {
-            var text = NftPolicyCompiler.Render(engine.Ir, engine.Identities, node.Name);
+            var dns = System.Net.IPAddress.TryParse(Podwire.Controllers.Dns.DnsZoneBuilder.ServerAddress(cluster), out var d) ? d : null;
+            var text = NftPolicyCompiler.Render(engine.Ir, engine.Identities, node.Name, dns);
             if (_applied.TryGetValue(node.Netns, out var old) && old == text) continue;
             work.Add((node, text));
         }
