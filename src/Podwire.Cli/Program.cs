@@ -29,6 +29,7 @@ public static class Program
         root.Subcommands.Add(LintCommand.Create(ctx));
         root.Subcommands.Add(VerifyCommand.Create(ctx));
         foreach (var c in LabCommands.Create(ctx)) root.Subcommands.Add(c);
+        root.Subcommands.Add(PortForwardCommand.Create(ctx));
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {

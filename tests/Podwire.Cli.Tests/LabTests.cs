@@ -347,6 +347,23 @@ public sealed class LabTests
         // web may not reach the cache (only the APIs may): dropped, so curl times out.
         var denied = lab.Exec(web, "curl", "-s", "-m", "2", "http://redis.data:6379/");
         Assert.Equal(28, denied.ExitCode);
+
+        // port-forward puts the Service on the host's loopback (and only there).
+        int port = 20000 + Random.Shared.Next(20000);
+        var psi = new System.Diagnostics.ProcessStartInfo(Repo.Path_("podwire")) { RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var a in (string[])["port-forward", "shop/web", $"{port}:80", "--cluster", lab.Name]) psi.ArgumentList.Add(a);
+        using var forward = System.Diagnostics.Process.Start(psi)!;
+        try
+        {
+            Assert.StartsWith("Forwarding from 127.0.0.1:", forward.StandardOutput.ReadLine());
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+            Assert.StartsWith("web-", http.GetStringAsync($"http://127.0.0.1:{port}/hostname").Result);
+        }
+        finally
+        {
+            forward.Kill();
+            forward.WaitForExit(5000);
+        }
     }
 
     [Fact]

@@ -34,6 +34,10 @@ public static class LabRenderer
         s.Ip.Add("link set lo up");
         s.Ip.Add($"addr add {node.UnderlayIP}/{node.UnderlayPrefix} dev {LabNames.NodeUplink}");
         s.Ip.Add($"link set {LabNames.NodeUplink} up");
+        // Like a real node, a default route: node-originated traffic to Service addresses needs a
+        // route before the proxy's output hook can rewrite it. It ends at the underlay switch,
+        // which has no way out of the lab.
+        s.Ip.Add($"route add default via {plan.UnderlayGateway} dev {LabNames.NodeUplink}");
         backend.Render(plan, node, s);
         // Flannel's ipMasq: pod traffic leaving the pod network takes the node's address.
         s.Nft.Add("table ip podwire-masq {");
