@@ -28,6 +28,7 @@ public static class Program
         root.Subcommands.Add(DiffCommand.Create(ctx));
         root.Subcommands.Add(LintCommand.Create(ctx));
         root.Subcommands.Add(VerifyCommand.Create(ctx));
+        root.Subcommands.Add(TraceCommand.Create(ctx));
         foreach (var c in LabCommands.Create(ctx)) root.Subcommands.Add(c);
         root.Subcommands.Add(PortForwardCommand.Create(ctx));
         var parse = root.Parse(args);

@@ -1,0 +1,320 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json;
+using Podwire.Cli.Output;
+using Podwire.Controllers;
+using Podwire.Datapath;
+using Podwire.Lab;
+using Podwire.Lab.Daemon;
+using Podwire.Lab.Probe;
+using Podwire.Lab.Topology;
+using Podwire.Model;
+using Podwire.Policy.Engine;
+using Podwire.Semantics.Services;
+
+namespace Podwire.Cli.Commands;
+
+/// <summary>
+/// <c>podwire trace NS/POD --to X --port N</c>: one real connection in the running lab, traced
+/// through every node's nftables, printed beside what the analyzer predicts.
+/// </summary>
+public static class TraceCommand
+{
+    private const string TraceTable = "podwire-trace";
+
+    /// <summary>What one node's nftables did with the traced packets.</summary>
+    public sealed record NodeTrace(string Node, IReadOnlyList<TraceEvent> Events);
+
+    public static Command Create(CommandContext ctx)
+    {
+        var source = new Argument<string>("NS/POD") { Description = "The pod the connection starts from." };
+        var to = new Option<string>("--to") { Description = "The destination: NAMESPACE/POD, NAMESPACE/SERVICE (a pod of that name wins) or an IP address.", Required = true };
+        var port = new Option<int>("--port") { Description = "The destination port (the Service port for a Service).", Required = true };
+        var protocol = new Option<string>("--protocol") { Description = "TCP or UDP (default TCP).", DefaultValueFactory = _ => "TCP" };
+        var cluster = LabCommon.ClusterOption();
+        var output = Common.Output("table, json");
+        var cmd = new Command("trace",
+            "Send one real connection attempt from a pod in the running lab with nftables tracing on\n" +
+            "in every node, and print the path it took (chains and rules hit per node, the Service\n" +
+            "DNAT, the policy verdict, the endpoint that answered) beside the analyzer's prediction\n" +
+            "(the Service's endpoints, or the policy verdict for a pod or IP). TCP sends\n" +
+            "GET /hostname; UDP sends one datagram. Needs root. Exit code 0 whether delivered or not.\n\n" +
+            "Examples:\n  sudo podwire trace shop/web-xxxx --to shop/catalog --port 80\n" +
+            "  sudo podwire trace shop/web-xxxx --to data/postgres-0 --port 5432 -o json\n" +
+            "  sudo podwire trace default/a1 --to 10.244.1.5 --port 5353 --protocol UDP --cluster t1");
+        cmd.Arguments.Add(source);
+        cmd.Options.Add(to);
+        cmd.Options.Add(port);
+        cmd.Options.Add(protocol);
+        cmd.Options.Add(cluster);
+        cmd.Options.Add(output);
+        cmd.SetAction(pr =>
+        {
+            var format = pr.GetValue(output)!;
+            Common.CheckOutput(format, "table", "json");
+            int portNumber = pr.GetValue(port);
+            if (portNumber is < 1 or > 65535) throw new CliException($"--port: Invalid value: {portNumber}: must be between 1 and 65535, inclusive");
+            var proto = PolicyCommon.ParseProtocol("--protocol", pr.GetValue(protocol)!);
+            if (proto == Protocol.SCTP) throw new CliException("--protocol: Unsupported value: \"SCTP\": supported values: \"TCP\", \"UDP\"");
+            LabCommon.RequireRoot();
+            var name = LabCommon.Resolve(pr.GetValue(cluster));
+            var derived = LoadLab(name, ctx.Err);
+            var names = new LabNames(name);
+
+            var (sns, spod) = Common.NsName("NS/POD", pr.GetValue(source)!);
+            var src = derived.FindPod(sns, spod) ?? throw new CliException($"pod \"{sns}/{spod}\" not found in lab \"{name}\"", ExitCodes.Failed);
+            var srcNetns = names.PodNetns(sns, spod);
+            if (src.PodIP is null || !Netns.Exists(srcNetns)) throw new CliException($"pod \"{sns}/{spod}\" is not running in lab \"{name}\"", ExitCodes.Failed);
+
+            var target = ResolveTarget(derived, pr.GetValue(to)!, portNumber, proto);
+            var prediction = Predict(derived, ctx.Err, src, target, portNumber, proto);
+
+            var nodes = derived.Nodes.Select(n => n.Name).ToList();
+            var (traces, probe) = Run(names, nodes, srcNetns, src.PodIP, target.Ip, portNumber, proto);
+
+            var answeredBy = AnsweredBy(derived, probe);
+            if (format == "json") WriteJson(ctx.Out, prediction, traces, probe, answeredBy);
+            else WriteTable(ctx.Out, $"{sns}/{spod} ({src.PodIP})", target, portNumber, proto, prediction, traces, probe, answeredBy);
+            return ExitCodes.Ok;
+        });
+        return cmd;
+    }
+
+    private static DerivedCluster LoadLab(string name, TextWriter stderr)
+    {
+        var paths = new LabPaths(name);
+        if (!File.Exists(paths.StateFile)) throw new CliException($"lab \"{name}\" is not running", ExitCodes.Failed);
+        var (cluster, problems) = LabCluster.Load(LabState.Load(paths.StateFile), paths.ManifestDir);
+        if (cluster is null)
+        {
+            foreach (var p in problems) stderr.WriteLine($"error: {p}");
+            throw new CliException($"the manifests of lab \"{name}\" no longer load", ExitCodes.Failed);
+        }
+        return LabCluster.Annotate(cluster, name);
+    }
+
+    /// <summary>Where the probe goes: a pod's IP, a Service's ClusterIP, or the IP given.</summary>
+    private sealed record Target(string Text, string Ip, Pod? Pod, Service? Service);
+
+    private static Target ResolveTarget(DerivedCluster c, string value, int port, Protocol proto)
+    {
+        if (IPAddress.TryParse(value, out var ip))
+        {
+            var owner = c.Pods.FirstOrDefault(p => p.PodIP == ip.ToString() && !p.HostNetwork);
+            return new Target(value, ip.ToString(), owner, null);
+        }
+        var (ns, name) = Common.NsName("--to", value);
+        if (c.FindPod(ns, name) is { } pod)
+            return pod.PodIP is { } pip ? new Target(value, pip, pod, null) : throw new CliException($"--to: pod \"{ns}/{name}\" has no IP", ExitCodes.Failed);
+        if (c.FindService(ns, name) is { } svc)
+        {
+            var vip = svc.ClusterIPs.Count > 0 ? svc.ClusterIPs[0] : svc.ClusterIP;
+            if (vip is null || vip == Service.None)
+                throw new CliException($"--to: Service \"{ns}/{name}\" has no ClusterIP (headless or ExternalName): trace one of its pods instead", ExitCodes.Failed);
+            return new Target(value, vip, null, svc);
+        }
+        throw new CliException($"--to: no pod or Service \"{ns}/{name}\"", ExitCodes.Failed);
+    }
+
+    /// <summary>The analyzer's side: Service endpoints for a Service, the policy verdict otherwise.</summary>
+    private sealed record Prediction(string Kind, bool Delivered, string Reason, IReadOnlyList<string> Endpoints);
+
+    private static Prediction Predict(DerivedCluster c, TextWriter stderr, Pod src, Target t, int port, Protocol proto)
+    {
+        if (t.Service is { } svc)
+        {
+            var r = ServiceResolver.Resolve(c, svc.Namespace, svc.Name, port, proto)!;
+            var eps = r.Endpoints.Where(e => e.Ready).Select(e => $"{e.Ip}:{e.Port}{(e.Pod is null ? "" : $" ({e.Pod})")}").ToList();
+            return new Prediction("service", eps.Count > 0, r.Explanation, eps);
+        }
+        var engine = PolicyCommon.Build(c, stderr);
+        var dst = t.Pod is { } p ? NetEndpoint.Of(p) : NetEndpoint.Of(t.Ip);
+        var v = engine.Reach(NetEndpoint.Of(src), dst, port, proto);
+        return new Prediction("policy", v.Allowed, v.Reason, []);
+    }
+
+    /// <summary>
+    /// Switches tracing on in every node for the source pod's first packet, sends the probe,
+    /// and collects what each node's monitor saw. The trace tables are always removed.
+    /// </summary>
+    private static (IReadOnlyList<NodeTrace>, ProbeResult) Run(LabNames names, IReadOnlyList<string> nodes, string srcNetns,
+        string srcIp, string dstIp, int port, Protocol proto)
+    {
+        // Match on the source and protocol, not the destination: after the first node's DNAT the
+        // destination is the endpoint, and the pod's IP survives (pod-to-pod traffic is not masqueraded).
+        // For TCP only the SYN is traced, so the path shown is the connection's first packet.
+        var match = proto == Protocol.TCP ? $"ip saddr {srcIp} tcp flags & (syn | ack) == syn" : $"ip saddr {srcIp} meta l4proto udp";
+        var table = $"table inet {TraceTable} {{\n" +
+                    $"  chain pre {{ type filter hook prerouting priority raw - 10; policy accept; {match} meta nftrace set 1; }}\n" +
+                    $"  chain out {{ type filter hook output priority raw - 10; policy accept; {match} meta nftrace set 1; }}\n}}\n";
+        var monitors = new List<(string Node, Process Proc, Task<string> Out)>();
+        var added = new List<string>();
+        try
+        {
+            foreach (var node in nodes)
+            {
+                var netns = names.NodeNetns(node);
+                RunNft(netns, table, ["-f", "-"]);
+                added.Add(netns);
+                var psi = new ProcessStartInfo("ip") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+                foreach (var a in (string[])["netns", "exec", netns, "nft", "monitor", "trace"]) psi.ArgumentList.Add(a);
+                var proc = Process.Start(psi)!;
+                monitors.Add((node, proc, proc.StandardOutput.ReadToEndAsync()));
+            }
+            // nft needs a moment to subscribe to the trace netlink group before the packet is sent.
+            Thread.Sleep(300);
+            var result = proto == Protocol.TCP
+                ? ProbeClient.Http(srcNetns, dstIp, port, "/hostname", TimeSpan.FromSeconds(3))
+                : ProbeClient.Udp(srcNetns, dstIp, port, "hostname", TimeSpan.FromSeconds(3));
+            Thread.Sleep(1000);
+            var traces = new List<NodeTrace>();
+            foreach (var (node, proc, outTask) in monitors)
+            {
+                Stop(proc);
+                var text = outTask.Wait(TimeSpan.FromSeconds(2)) ? outTask.Result : "";
+                traces.Add(new NodeTrace(node, TraceParser.Parse(text)));
+            }
+            return (traces, result);
+        }
+        finally
+        {
+            foreach (var (_, proc, _) in monitors) { Stop(proc); proc.Dispose(); }
+            foreach (var netns in added) RunNft(netns, null, ["delete", "table", "inet", TraceTable]);
+        }
+    }
+
+    private static void Stop(Process p)
+    {
+        try { if (!p.HasExited) p.Kill(); p.WaitForExit(2000); }
+        catch (InvalidOperationException) { }
+    }
+
+    private static void RunNft(string netns, string? stdin, string[] args)
+    {
+        var psi = new ProcessStartInfo("ip") { UseShellExecute = false, RedirectStandardInput = true, RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var a in (string[])["netns", "exec", netns, "nft", .. args]) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        if (stdin is not null) p.StandardInput.Write(stdin);
+        p.StandardInput.Close();
+        var err = p.StandardError.ReadToEnd();
+        p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        if (p.ExitCode != 0 && stdin is not null) throw new CliException($"nft in {netns} failed: {err.Trim()}", ExitCodes.Failed);
+    }
+
+    /// <summary>The events worth showing: rules that matched and verdicts, not the header dumps or our own marking rule.</summary>
+    private static IEnumerable<TraceEvent> Steps(NodeTrace t) =>
+        t.Events.Where(e => e.Kind != "packet" && e.Table != TraceTable);
+
+    /// <summary>Where the proxy sent the packet: the first destination seen after a podwire-proxy DNAT.</summary>
+    private static string? DnatTo(NodeTrace t)
+    {
+        bool dnat = false;
+        foreach (var e in t.Events)
+        {
+            if (e.Table == "podwire-proxy" && e.Kind == "rule" && e.Rule is not null && e.Rule.Contains("dnat ", StringComparison.Ordinal))
+            {
+                // Our proxy DNATs through a map, so the rule text rarely names the endpoint: the
+                // next packet dump (the forward hook) shows the rewritten destination.
+                if (TraceParser.DnatTarget(e.Rule) is { } literal) return literal;
+                dnat = true;
+            }
+            else if (dnat && e.Kind == "packet" && TraceParser.Destination(e.Rule) is { } d) return d;
+        }
+        return null;
+    }
+
+    private static string? PolicyVerdict(NodeTrace t)
+    {
+        string? last = null;
+        foreach (var e in t.Events)
+            if (e.Table == "podwire-policy" && e.Verdict is { } v && (v.StartsWith("accept", StringComparison.Ordinal) || v.StartsWith("drop", StringComparison.Ordinal) || v.StartsWith("reject", StringComparison.Ordinal)))
+                last = $"{v.Split(' ')[0]} ({e.Chain}{(e.Rule is null ? "" : ": " + e.Rule)})";
+        return last;
+    }
+
+    /// <summary>The pod that answered: the lab's probe servers answer /hostname with the pod's name.</summary>
+    private static string? AnsweredBy(DerivedCluster c, ProbeResult r)
+    {
+        if (!r.Ok) return null;
+        var host = r.Body.Trim();
+        foreach (var p in c.Pods)
+            if (p.Name == host || p.Hostname == host) return $"{p.Key} ({p.PodIP})";
+        return null;
+    }
+
+    private static string Response(ProbeResult r) =>
+        r.Ok ? (r.Status == 0 ? r.Body.Trim() : $"{r.Status} {r.Body.Trim()}") : $"{r.Failure}: {r.Detail}";
+
+    private static void WriteTable(TextWriter o, string from, Target t, int port, Protocol proto, Prediction p, IReadOnlyList<NodeTrace> traces, ProbeResult r, string? answeredBy)
+    {
+        var svc = t.Service is { } s ? $" (Service {s.Key})" : t.Pod is { } pod ? $" (pod {pod.Key})" : "";
+        o.WriteLine($"{from} -> {t.Ip}:{port}/{proto}{svc}");
+        o.WriteLine();
+        o.WriteLine($"predicted: {(p.Delivered ? "delivered" : "not delivered")} ({p.Kind}): {p.Reason}");
+        foreach (var e in p.Endpoints) o.WriteLine($"  endpoint {e}");
+        o.WriteLine();
+        o.WriteLine($"observed:  {(r.Ok ? "delivered" : "not delivered")}, response: {Response(r)}");
+        if (answeredBy is not null) o.WriteLine($"  answered by: {answeredBy}");
+        var crossed = traces.Where(x => x.Events.Count > 0).Select(x => x.Node).ToList();
+        o.WriteLine($"  nodes crossed: {(crossed.Count == 0 ? "(none traced)" : string.Join(", ", crossed))}");
+        foreach (var n in traces)
+        {
+            if (n.Events.Count == 0) continue;
+            o.WriteLine($"  {n.Node}:");
+            // One trace id per packet: a retransmitted SYN shows as a second packet.
+            string? id = null;
+            int packets = 0;
+            foreach (var e in Steps(n))
+            {
+                if (e.Id != id) { id = e.Id; packets++; if (packets > 1) o.WriteLine($"    -- packet {packets} (retransmission)"); }
+                o.WriteLine($"    {e.Family} {e.Table} {e.Chain}: {(e.Kind == "rule" ? e.Rule + " -> " : e.Kind + " ")}{e.Verdict}");
+            }
+            if (DnatTo(n) is { } d) o.WriteLine($"    DNAT to {d}");
+            if (PolicyVerdict(n) is { } v) o.WriteLine($"    policy: {v}");
+        }
+    }
+
+    private static void WriteJson(TextWriter o, Prediction p, IReadOnlyList<NodeTrace> traces, ProbeResult r, string? answeredBy) =>
+        JsonOut.Write(o, w =>
+        {
+            w.WriteStartObject();
+            w.WriteStartObject("prediction");
+            w.WriteString("kind", p.Kind);
+            w.WriteBoolean("delivered", p.Delivered);
+            w.WriteString("reason", p.Reason);
+            w.WriteStartArray("endpoints");
+            foreach (var e in p.Endpoints) w.WriteStringValue(e);
+            w.WriteEndArray();
+            w.WriteEndObject();
+            w.WriteStartObject("observed");
+            w.WriteBoolean("delivered", r.Ok);
+            w.WriteStartArray("nodes");
+            foreach (var n in traces)
+            {
+                if (n.Events.Count == 0) continue;
+                w.WriteStartObject();
+                w.WriteString("node", n.Node);
+                if (DnatTo(n) is { } d) w.WriteString("dnat", d);
+                if (PolicyVerdict(n) is { } v) w.WriteString("policy", v);
+                w.WriteStartArray("events");
+                foreach (var e in Steps(n))
+                {
+                    w.WriteStartObject();
+                    w.WriteString("table", e.Table);
+                    w.WriteString("chain", e.Chain);
+                    if (e.Rule is null) w.WriteNull("rule"); else w.WriteString("rule", e.Rule);
+                    w.WriteString("verdict", e.Kind == "rule" ? e.Verdict : $"{e.Kind} {e.Verdict}");
+                    w.WriteEndObject();
+                }
+                w.WriteEndArray();
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteString("response", Response(r));
+            if (answeredBy is not null) w.WriteString("answeredBy", answeredBy);
+            w.WriteEndObject();
+            w.WriteEndObject();
+        });
+}

@@ -1,0 +1,111 @@
+using System.Text.Json;
+
+namespace Podwire.Cli.Tests;
+
+/// <summary><c>podwire trace</c> against a real lab (root only): one pod → Service connection, traced.</summary>
+[Collection("lab")]
+public sealed class TraceLabTests
+{
+    private static bool IsRoot => Environment.IsPrivilegedProcess && OperatingSystem.IsLinux();
+
+    private sealed class Lab : IDisposable
+    {
+        public string Name { get; } = "t" + Guid.NewGuid().ToString("N")[..7];
+
+        public Lab(string manifests)
+        {
+            var up = Repo.Podwire("up", "-f", manifests, "--cluster", Name);
+            Assert.True(up.ExitCode == 0, $"up failed: {up.Stderr}");
+        }
+
+        public void Dispose()
+        {
+            Assert.Equal(0, Repo.Podwire("down", "--cluster", Name).ExitCode);
+            Assert.Empty(Directory.Exists("/run/netns") ? Directory.GetFiles("/run/netns", $"pw-{Name}-*") : []);
+        }
+    }
+
+    private const string Manifest = """
+        apiVersion: v1
+        kind: Node
+        metadata: {name: node-1}
+        ---
+        apiVersion: v1
+        kind: Node
+        metadata: {name: node-2}
+        ---
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: client, namespace: default}
+        spec:
+          nodeName: node-1
+          containers: [{name: c}]
+        ---
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: s1, namespace: default, labels: {app: s}}
+        spec:
+          nodeName: node-2
+          containers: [{name: c, ports: [{containerPort: 8080, name: http}]}]
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: s, namespace: default}
+        spec:
+          selector: {app: s}
+          ports: [{port: 80, targetPort: http}]
+        """;
+
+    [Fact]
+    public void TracesAPodToServiceConnectionThroughTheProxyToItsEndpoint()
+    {
+        if (!IsRoot) return;
+        var dir = Directory.CreateTempSubdirectory("pw-tracetest-");
+        try
+        {
+            File.WriteAllText(Path.Combine(dir.FullName, "cluster.yaml"), Manifest);
+            using var lab = new Lab(dir.FullName);
+            TraceAndCheck(lab.Name);
+        }
+        finally { dir.Delete(true); }
+    }
+
+    private static void TraceAndCheck(string cluster)
+    {
+
+        var table = Repo.Podwire("trace", "default/client", "--to", "default/s", "--port", "80", "--cluster", cluster);
+        Assert.True(table.ExitCode == 0, table.Stderr);
+        Assert.Contains("ip podwire-proxy nat-prerouting: jump services", table.Stdout);
+        Assert.Contains("answered by: default/s1", table.Stdout);
+
+        var r = Repo.Podwire("trace", "default/client", "--to", "default/s", "--port", "80", "--cluster", cluster, "-o", "json");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        var root = JsonDocument.Parse(r.Stdout).RootElement;
+        var predicted = root.GetProperty("prediction");
+        Assert.True(predicted.GetProperty("delivered").GetBoolean());
+        var endpoint = Assert.Single(predicted.GetProperty("endpoints").EnumerateArray()).GetString()!;
+        Assert.EndsWith(":8080 (default/s1)", endpoint);
+
+        var observed = root.GetProperty("observed");
+        Assert.True(observed.GetProperty("delivered").GetBoolean());
+        Assert.Equal("200 s1", observed.GetProperty("response").GetString());
+        var nodes = observed.GetProperty("nodes").EnumerateArray().ToList();
+        Assert.Equal(["node-1", "node-2"], nodes.Select(n => n.GetProperty("node").GetString()));
+        // The client's node DNATs the ClusterIP to the one endpoint, which the analyzer predicted.
+        Assert.Equal(endpoint.Split(' ')[0], nodes[0].GetProperty("dnat").GetString());
+        Assert.Contains(nodes[0].GetProperty("events").EnumerateArray(), e =>
+            e.GetProperty("table").GetString() == "podwire-proxy" && e.GetProperty("rule").GetString() is { } rule && rule.Contains("dnat"));
+        Assert.NotEqual(0, nodes[1].GetProperty("events").GetArrayLength());
+        // The trace tables are gone again.
+        foreach (var node in (string[])["node-1", "node-2"])
+        {
+            var psi = new System.Diagnostics.ProcessStartInfo("ip") { RedirectStandardOutput = true, UseShellExecute = false };
+            foreach (var a in (string[])["netns", "exec", $"pw-{cluster}-node-{node}", "nft", "list", "tables"]) psi.ArgumentList.Add(a);
+            using var p = System.Diagnostics.Process.Start(psi)!;
+            var listed = p.StandardOutput.ReadToEnd();
+            p.WaitForExit();
+            Assert.Equal(0, p.ExitCode);
+            Assert.DoesNotContain("podwire-trace", listed);
+        }
+    }
+}
