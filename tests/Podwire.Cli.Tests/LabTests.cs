@@ -10,52 +10,11 @@ namespace Podwire.Cli.Tests;
 [Collection("lab")]
 public sealed class LabTests
 {
-    private static bool IsRoot => Environment.IsPrivilegedProcess && OperatingSystem.IsLinux();
+    private static bool IsRoot => TestLab.IsRoot;
 
-    private static string NewCluster() => "t" + Guid.NewGuid().ToString("N")[..7];
+    private static string NewCluster() => TestLab.NewCluster();
 
-    private sealed class Lab : IDisposable
-    {
-        public string Name { get; } = NewCluster();
-        public Repo.Result Up { get; }
-
-        public Lab(string manifests, params string[] extra)
-        {
-            Up = Repo.Podwire(["up", "-f", manifests, "--cluster", Name, .. extra]);
-            Assert.True(Up.ExitCode == 0, $"up failed: {Up.Stderr}");
-        }
-
-        public Repo.Result Exec(string pod, params string[] cmd) => Repo.Podwire(["exec", pod, "--cluster", Name, "--", .. cmd]);
-
-        public JsonElement Pods()
-        {
-            var r = Repo.Podwire("get", "pods", "-A", "-o", "json", "--cluster", Name);
-            Assert.Equal(0, r.ExitCode);
-            return JsonDocument.Parse(r.Stdout).RootElement.GetProperty("items");
-        }
-
-        public void Dispose()
-        {
-            var down = Repo.Podwire("down", "--cluster", Name);
-            Assert.Equal(0, down.ExitCode);
-            AssertNothingLeft(Name);
-        }
-    }
-
-    private static void AssertNothingLeft(string cluster)
-    {
-        var prefix = $"pw-{cluster}-";
-        Assert.Empty(Directory.Exists("/run/netns") ? Directory.GetFiles("/run/netns", prefix + "*") : []);
-        Assert.Empty(Directory.Exists("/etc/netns") ? Directory.GetDirectories("/etc/netns", prefix + "*") : []);
-        Assert.False(Directory.Exists($"/run/podwire/{cluster}"), "state folder left behind");
-        foreach (var proc in Directory.GetDirectories("/proc").Where(d => int.TryParse(Path.GetFileName(d), out _)))
-        {
-            string cmdline;
-            try { cmdline = File.ReadAllText(Path.Combine(proc, "cmdline")).Replace('\0', ' '); }
-            catch (IOException) { continue; }
-            Assert.DoesNotContain($"--cluster {cluster}", cmdline);
-        }
-    }
+    private static void AssertNothingLeft(string cluster) => TestLab.AssertNothingLeft(cluster);
 
     private static IEnumerable<(string Key, JsonElement Pod)> Keyed(JsonElement pods) =>
         pods.EnumerateArray().Select(p => ($"{p.GetProperty("metadata").GetProperty("namespace").GetString()}/{p.GetProperty("metadata").GetProperty("name").GetString()}", p));
@@ -110,7 +69,7 @@ public sealed class LabTests
     public void PodsTalkTcpAndUdpOnOneNodeAndAcrossNodes(string backend, int mtu)
     {
         if (!IsRoot) return;
-        using var lab = new Lab(WriteTemp(TwoNodes), "--backend", backend);
+        using var lab = new TestLab(WriteTemp(TwoNodes), "--backend", backend);
         var pods = lab.Pods();
         string a2 = PodIp(pods, "default/a2"), b1 = PodIp(pods, "default/b1");
 
@@ -144,7 +103,7 @@ public sealed class LabTests
     public void ApplyAddsAndRemovesPodsAndStatusReports()
     {
         if (!IsRoot) return;
-        using var lab = new Lab(WriteTemp(TwoNodes));
+        using var lab = new TestLab(WriteTemp(TwoNodes));
         var changed = TwoNodes.Replace("name: a2,", "name: a3,");
         var apply = Repo.Podwire("apply", "-f", WriteTemp(changed), "--cluster", lab.Name);
         Assert.True(apply.ExitCode == 0, apply.Stderr);
@@ -191,7 +150,7 @@ public sealed class LabTests
     public void ExamplesComeUpWithTheReferencePluginsToo()
     {
         if (!IsRoot) return;
-        using var lab = new Lab(Repo.Path_("examples"), "--cni", "reference");
+        using var lab = new TestLab(Repo.Path_("examples"), "--cni", "reference");
         var pods = lab.Pods();
         var web = PodName(pods, "shop/web-");
         var catalogIp = PodIp(pods, "shop/catalog-");
@@ -227,7 +186,7 @@ public sealed class LabTests
         if (!IsRoot) return;
         var conf = Path.Combine(Path.GetDirectoryName(WriteTemp(TwoNodes))!, "net-conf.json");
         File.WriteAllText(conf, """{"Network": "10.200.0.0/16", "SubnetLen": 24, "Backend": {"Type": "host-gw"}}""");
-        using var lab = new Lab(WriteTemp(TwoNodes), "--net-conf", conf);
+        using var lab = new TestLab(WriteTemp(TwoNodes), "--net-conf", conf);
         var pods = lab.Pods();
         var b1 = PodIp(pods, "default/b1");
         Assert.StartsWith("10.200.", b1);
@@ -253,7 +212,7 @@ public sealed class LabTests
               containers: [{name: c, command: [python3, -m, http.server, "9000", --directory, "{{marker}}"], ports: [{containerPort: 9000}]}]
             """;
         string name;
-        using (var lab = new Lab(WriteTemp(yaml)))
+        using (var lab = new TestLab(WriteTemp(yaml)))
         {
             name = lab.Name;
             var ip = PodIp(lab.Pods(), "default/py");
@@ -291,7 +250,7 @@ public sealed class LabTests
         var linksBefore = Links();
         var nftBefore = Host("nft", "list", "ruleset");
         var routesBefore = Host("ip", "route", "show");
-        using (var lab = new Lab(WriteTemp(TwoNodes)))
+        using (var lab = new TestLab(WriteTemp(TwoNodes)))
         {
             Assert.Equal(linksBefore, Links());
             Assert.Equal(nftBefore, Host("nft", "list", "ruleset"));
@@ -304,8 +263,8 @@ public sealed class LabTests
     public void TwoLabsRunSideBySideWithTheSameAddresses()
     {
         if (!IsRoot) return;
-        using var one = new Lab(WriteTemp(TwoNodes));
-        using var two = new Lab(WriteTemp(TwoNodes), "--backend", "flannel-host-gw");
+        using var one = new TestLab(WriteTemp(TwoNodes));
+        using var two = new TestLab(WriteTemp(TwoNodes), "--backend", "flannel-host-gw");
         var ip = PodIp(one.Pods(), "default/b1");
         Assert.Equal(ip, PodIp(two.Pods(), "default/b1"));
         Assert.Equal("b1", one.Exec("default/a1", "curl", "-s", "-m", "3", $"http://{ip}:8080/hostname").Stdout);
@@ -326,7 +285,7 @@ public sealed class LabTests
         Assert.Contains("outside the pod subnet", refused.Stderr);
         AssertNothingLeft(name);
         // Left to itself the lab generates a node per subnet the addresses live in.
-        using var lab = new Lab(e2e);
+        using var lab = new TestLab(e2e);
         Assert.Equal(3, JsonDocument.Parse(Repo.Podwire("get", "nodes", "-o", "json", "--cluster", lab.Name).Stdout).RootElement.GetProperty("items").GetArrayLength());
         var pods = lab.Pods();
         var za = PodIp(pods, "z/a");
@@ -337,7 +296,7 @@ public sealed class LabTests
     public void ExamplesWorkByNameThroughServicesUnderTheirPolicies()
     {
         if (!IsRoot) return;
-        using var lab = new Lab(Repo.Path_("examples"));
+        using var lab = new TestLab(Repo.Path_("examples"));
         var web = PodName(lab.Pods(), "shop/web-");
         // Cluster DNS through the pod's resolv.conf search path, even under default-deny egress.
         var dns = lab.Exec(web, "getent", "hosts", "catalog");

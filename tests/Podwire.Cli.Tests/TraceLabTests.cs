@@ -6,24 +6,7 @@ namespace Podwire.Cli.Tests;
 [Collection("lab")]
 public sealed class TraceLabTests
 {
-    private static bool IsRoot => Environment.IsPrivilegedProcess && OperatingSystem.IsLinux();
-
-    private sealed class Lab : IDisposable
-    {
-        public string Name { get; } = "t" + Guid.NewGuid().ToString("N")[..7];
-
-        public Lab(string manifests)
-        {
-            var up = Repo.Podwire("up", "-f", manifests, "--cluster", Name);
-            Assert.True(up.ExitCode == 0, $"up failed: {up.Stderr}");
-        }
-
-        public void Dispose()
-        {
-            Assert.Equal(0, Repo.Podwire("down", "--cluster", Name).ExitCode);
-            Assert.Empty(Directory.Exists("/run/netns") ? Directory.GetFiles("/run/netns", $"pw-{Name}-*") : []);
-        }
-    }
+    private static bool IsRoot => TestLab.IsRoot;
 
     private const string Manifest = """
         apiVersion: v1
@@ -64,7 +47,7 @@ public sealed class TraceLabTests
         try
         {
             File.WriteAllText(Path.Combine(dir.FullName, "cluster.yaml"), Manifest);
-            using var lab = new Lab(dir.FullName);
+            using var lab = new TestLab(dir.FullName);
             TraceAndCheck(lab.Name);
         }
         finally { dir.Delete(true); }
