@@ -15,10 +15,14 @@ public static class Program
 {
     private const string Usage = """
         usage: podwire-ingress serve -f PATH [-f PATH…] [--http 127.0.0.1:8080] [--https 127.0.0.1:8443] [--admin ADDR]
+               podwire-ingress serve --lab CLUSTER [--publish-service NS/NAME] [--http …] [--https …] [--admin …]
                podwire-ingress status -f PATH [-f PATH…] [-o text|json]
         ADDR is IP:PORT (port 0 picks a free port) or "off"; the admin listener (off by default)
         serves /_podwire/status (JSON), POST /_podwire/reload and /healthz.
         The manifests are watched and reloaded on change, and on SIGHUP.
+        --lab serves a running podwire lab's cluster (as its podwire-system/ingress pods do), reloads
+        on SIGHUP and writes Ingress status back with the address of the --publish-service
+        (default podwire-system/ingress).
         """;
 
     public static async Task<int> Main(string[] args)
@@ -37,6 +41,7 @@ public static class Program
         }
         var files = new List<string>();
         string http = "127.0.0.1:8080", https = "127.0.0.1:8443", admin = "off", output = "text";
+        string? lab = null, publish = null;
         for (int i = 1; i < args.Length; i++)
         {
             string a = args[i];
@@ -48,13 +53,24 @@ public static class Program
                 case "--https": https = Value() ?? ""; break;
                 case "--admin": admin = Value() ?? ""; break;
                 case "-o" or "--output": output = Value() ?? ""; break;
+                case "--lab": lab = Value() ?? ""; break;
+                case "--publish-service": publish = Value() ?? ""; break;
                 default: return Fail($"unknown argument \"{a}\"");
             }
         }
+        if (lab is not null)
+        {
+            if (args[0] != "serve" || files.Count > 0 || lab.Length == 0) return Fail("--lab CLUSTER goes with serve, without -f");
+            var parts = (publish ?? "podwire-system/ingress").Split('/');
+            if (parts.Length != 2 || parts[0].Length == 0 || parts[1].Length == 0) return Fail("--publish-service takes NAMESPACE/NAME");
+            var source = new LabSource(lab, parts[0], parts[1]);
+            return await ServeAsync(new ConfigHolder(source.Load, source.Publish), http, https, admin);
+        }
+        if (publish is not null) return Fail("--publish-service goes with --lab");
         if (files.Count == 0) return Fail("-f PATH is required");
         return args[0] switch
         {
-            "serve" => await ServeAsync(files, http, https, admin),
+            "serve" => await ServeAsync(new ConfigHolder(files, new ClusterOptions()), http, https, admin),
             "status" => Status(files, output),
             _ => Fail($"unknown command \"{args[0]}\""),
         };
@@ -95,11 +111,10 @@ public static class Program
         return 0;
     }
 
-    private static async Task<int> ServeAsync(List<string> files, string http, string https, string admin)
+    private static async Task<int> ServeAsync(ConfigHolder holder, string http, string https, string admin)
     {
         if (!TryEndpoint(http, out var httpEp) || !TryEndpoint(https, out var httpsEp) || !TryEndpoint(admin, out var adminEp))
             return Fail("--http/--https/--admin take IP:PORT or \"off\"");
-        var holder = new ConfigHolder(files, new ClusterOptions());
         if (!holder.Reload("start"))
         {
             Log.Error("the manifests do not load; nothing to serve");

@@ -125,6 +125,8 @@ public sealed class LabBuilder(ICommandRunner runner, LabPaths paths, IPodAttach
     /// </summary>
     public static int Teardown(ICommandRunner runner, LabNames names, LabPaths paths)
     {
+        // Pod programs of a daemon that was killed (its supervisor could not stop them) go first.
+        Processes.ProcessSupervisor.StopRecorded(paths.LogDir, TimeSpan.FromSeconds(3));
         var all = Netns.List(names.Prefix);
         // Pods first: deleting a pod namespace removes its veth, so nodes go quietly after.
         var ordered = all.OrderBy(n => n.Contains("-pod-", StringComparison.Ordinal) ? 0 : n.EndsWith("underlay", StringComparison.Ordinal) ? 2 : 1).ToList();

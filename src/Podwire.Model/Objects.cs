@@ -166,6 +166,9 @@ public sealed record Ingress(
 {
     public const string ClassAnnotation = "kubernetes.io/ingress.class";
     public string Key => $"{Namespace}/{Name}";
+
+    /// <summary>status.loadBalancer.ingress: the addresses the ingress controller published (a running lab's controller writes them back).</summary>
+    public IReadOnlyList<string> LoadBalancerIngress { get; init; } = [];
 }
 
 public sealed record IngressClass(string Name, string Controller, bool IsDefault, SourceLocation Location)

@@ -115,12 +115,14 @@ public sealed class LabTests
 
         var bad = Repo.Podwire("apply", "-f", WriteTemp("apiVersion: v1\nkind: Service\nmetadata: {name: x}\nspec:\n  ports: [{port: 0}]\n"), "--cluster", lab.Name);
         Assert.Equal(2, bad.ExitCode);
-        Assert.Equal(3, lab.Pods().GetArrayLength());
+        // The three pods, plus the lab's add-ons: two coredns pods and the ingress controller.
+        Assert.Equal(3, Keyed(lab.Pods()).Count(k => k.Key.StartsWith("default/", StringComparison.Ordinal)));
+        Assert.Equal(6, lab.Pods().GetArrayLength());
 
         var status = Repo.Podwire("status", "--cluster", lab.Name, "-o", "json");
         var s = JsonDocument.Parse(status.Stdout).RootElement;
         Assert.Equal("ready", s.GetProperty("phase").GetString());
-        Assert.Equal(3, s.GetProperty("pods").GetInt32());
+        Assert.Equal(6, s.GetProperty("pods").GetInt32());
     }
 
     [Fact]

@@ -6,8 +6,10 @@ namespace Podwire.Cli.Tests;
 /// <summary>
 /// NetworkPolicy/ANP/BANP enforced by the kernel and checked by <c>podwire verify</c> (root only).
 /// One lab runs the e2e model (testdata/policy-nft/lab/cluster.yaml: the e2e pods on three nodes)
-/// and policies are switched with <c>podwire apply</c>. A representative subset of the upstream
-/// e2e cases runs by default; PODWIRE_VERIFY_ALL=1 runs every case that uses the shared model.
+/// and policies are switched with <c>podwire apply</c>; the relabelling cases (their own
+/// cluster.yaml: a namespace or pod label changed) are applied with the lab's nodes
+/// (testdata/policy-nft/lab/nodes.yaml), which puts every pod where the shared model has it. A
+/// representative subset of the upstream e2e cases runs by default; PODWIRE_VERIFY_ALL=1 runs all.
 /// </summary>
 [Collection("lab")]
 public sealed class VerifyLabTests
@@ -15,7 +17,15 @@ public sealed class VerifyLabTests
     private static bool IsRoot => Environment.IsPrivilegedProcess && OperatingSystem.IsLinux();
     private static string NewCluster() => "t" + Guid.NewGuid().ToString("N")[..7];
     private static readonly string LabCluster = Repo.Path_("testdata", "policy-nft", "lab", "cluster.yaml");
+    private static readonly string LabNodes = Repo.Path_("testdata", "policy-nft", "lab", "nodes.yaml");
     private static string Policy(string caseName) => Repo.Path_("testdata", "policy", caseName, "policy.yaml");
+
+    // What to apply for a case: the shared model, or the lab's nodes with the case's own model.
+    private static string[] Manifests(string caseName)
+    {
+        var own = Repo.Path_("testdata", "policy", caseName, "cluster.yaml");
+        return File.Exists(own) ? ["-f", LabNodes, "-f", own, "-f", Policy(caseName)] : ["-f", LabCluster, "-f", Policy(caseName)];
+    }
 
     // Default deny, both directions, namespace selectors, OR and AND peers, ports (TCP and UDP),
     // named ports (ingress and egress), egress beating ingress, ipBlock except, ANP/BANP tiers.
@@ -30,6 +40,9 @@ public sealed class VerifyLabTests
         "e2e/u2-ports-udp",
         "e2e/17-ingress-on-one-named-port",
         "e2e/19-egress-on-one-named-port",
+        "e2e/21b-ingress-from-updated-namespace-after",
+        "e2e/22b-ingress-from-updated-pod-after",
+        "e2e/24b-deny-ingress-to-updated-pod-after",
         "e2e/28-client-egress-deny-beats-server-allow",
         "e2e/35-except-clause-egress",
         "anp/2-pass-skips-anp-deny-banp-denies",
@@ -40,8 +53,7 @@ public sealed class VerifyLabTests
     {
         foreach (var area in new[] { "e2e", "anp" })
             foreach (var dir in Directory.GetDirectories(Repo.Path_("testdata", "policy", area)).Order(StringComparer.Ordinal))
-                if (!File.Exists(Path.Combine(dir, "cluster.yaml"))) // relabelling cases need their own model
-                    yield return $"{area}/{Path.GetFileName(dir)}";
+                yield return $"{area}/{Path.GetFileName(dir)}";
     }
 
     private static void Down(string name)
@@ -83,8 +95,9 @@ public sealed class VerifyLabTests
             var failures = new List<string>();
             foreach (var c in all ? AllCases() : Representative)
             {
-                var apply = Repo.Podwire("apply", "-f", LabCluster, "-f", Policy(c), "--cluster", name);
+                var apply = Repo.Podwire(["apply", .. Manifests(c), "--cluster", name]);
                 Assert.True(apply.ExitCode == 0, $"{c}: apply failed: {apply.Stderr}");
+                Assert.Contains("0 pods added, 0 removed", apply.Stdout); // relabelling changes policy, not pods
                 var (json, r) = Verify(name);
                 int mismatches = json.GetProperty("mismatches").GetInt32();
                 if (mismatches != 0 || r.ExitCode != 0)
@@ -98,7 +111,7 @@ public sealed class VerifyLabTests
 
             // -f must be what the lab runs: the last case applied verifies, another one is refused.
             var last = (all ? AllCases() : Representative).Last();
-            var same = Repo.Podwire("verify", "--cluster", name, "-f", LabCluster, "-f", Policy(last));
+            var same = Repo.Podwire(["verify", "--cluster", name, .. Manifests(last)]);
             Assert.True(same.ExitCode == 0, same.Stdout + same.Stderr);
             Assert.Contains("0 mismatches", same.Stdout);
             var other = Repo.Podwire("verify", "--cluster", name, "-f", LabCluster, "-f", Policy("e2e/16-allow-all"));

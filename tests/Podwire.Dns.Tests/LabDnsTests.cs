@@ -5,7 +5,8 @@ namespace Podwire.Dns.Tests;
 
 /// <summary>
 /// Cluster DNS inside a real lab (root only): pods resolve through the resolv.conf kubelet would
-/// write, with getent, dig and curl, and changes are visible within a second.
+/// write, with getent, dig and curl, answered by the coredns pods behind kube-dns, and changes
+/// are visible within a second.
 /// </summary>
 public sealed class LabDnsTests
 {
@@ -124,6 +125,27 @@ public sealed class LabDnsTests
             var late = ServeCommandTests.Wait(() => Exec("prod/client", "getent", "hosts", "late"), r => r.ExitCode == 0, TimeSpan.FromSeconds(5));
             Assert.True(late.ExitCode == 0 && watch.Elapsed < TimeSpan.FromSeconds(1.5), $"late after {watch.Elapsed}: {late.Stdout}{late.Stderr}");
             Assert.Contains("late.prod.svc.cluster.local", late.Stdout);
+
+            // The answers come from the coredns pods behind kube-dns (through the service proxy):
+            // the Service has their addresses as endpoints, and a policy isolating them cuts DNS off.
+            var slices = JsonDocument.Parse(PodwireCli.Run("get", "endpointslices", "-n", "kube-system", "-o", "json", "--cluster", cluster).Stdout).RootElement.GetProperty("items");
+            var dnsEndpoints = slices.EnumerateArray().Where(s => s.GetProperty("metadata").GetProperty("name").GetString()!.StartsWith("kube-dns", StringComparison.Ordinal))
+                .SelectMany(s => s.GetProperty("endpoints").EnumerateArray()).Select(e => e.GetProperty("addresses")[0].GetString()).ToList();
+            Assert.Equal(2, dnsEndpoints.Count);
+            File.AppendAllText(Path.Combine(dir.FullName, "cluster.yaml"), """
+
+                ---
+                apiVersion: networking.k8s.io/v1
+                kind: NetworkPolicy
+                metadata: {name: isolate-dns, namespace: kube-system}
+                spec:
+                  podSelector: {matchLabels: {k8s-app: kube-dns}}
+                  policyTypes: [Ingress]
+                """);
+            Assert.Equal(0, PodwireCli.Run("apply", "-f", dir.FullName, "--cluster", cluster).ExitCode);
+            var cut = Exec("prod/client", "dig", "+time=1", "+tries=1", "web.prod.svc.cluster.local");
+            Assert.NotEqual(0, cut.ExitCode);
+            Assert.Contains("timed out", cut.Stdout);
         }
         finally
         {

@@ -64,20 +64,6 @@ public class DatapathTests
     }
 
     [Fact]
-    public void NodeLocalDnsStaysReachableUnderEgressDenyAll()
-    {
-        var engine = Engine("e2e/02-default-deny-all");
-        var with = NftPolicyCompiler.Render(engine.Ir, engine.Identities, "node-1", System.Net.IPAddress.Parse("10.96.0.10"));
-        var without = NftPolicyCompiler.Render(engine.Ir, engine.Identities, "node-1");
-        const string rule = "ip daddr 10.96.0.10 meta l4proto { tcp, udp } th dport 53 accept";
-        Assert.Contains(rule, with);
-        Assert.DoesNotContain(rule, without);
-        // The exemption sits in the input chain (pod → its node), before egress policy applies.
-        var input = with[with.IndexOf("chain input", StringComparison.Ordinal)..];
-        Assert.True(input.IndexOf(rule, StringComparison.Ordinal) < input.IndexOf("@egress-subjects", StringComparison.Ordinal));
-    }
-
-    [Fact]
     public void RenderingIsDeterministicAndStatefulFirst()
     {
         var a = NftPolicyCompiler.Render(Engine("e2e/02-default-deny-all").Ir, Engine("e2e/02-default-deny-all").Identities, "node-1");

@@ -138,6 +138,7 @@ public static class Common
             foreach (var p in problems) stderr.WriteLine($"error: {p}");
             throw new CliException($"the manifests of lab \"{name}\" no longer load", ExitCodes.Failed);
         }
+        cluster = Podwire.Lab.Daemon.IngressStatusStore.Apply(cluster, Podwire.Lab.Daemon.IngressStatusStore.Read(paths.IngressStatusFile));
         return Podwire.Lab.Daemon.LabCluster.Annotate(cluster, name);
     }
 

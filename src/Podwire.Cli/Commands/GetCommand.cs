@@ -120,7 +120,7 @@ public static class GetCommand
                     {
                         var hosts = i.Rules.Select(r => r.Host ?? "*").Distinct().ToList();
                         t!.Add(R(i.Namespace, i.Name, i.ClassName ?? i.Annotations.Get(Ingress.ClassAnnotation) ?? "<none>",
-                            hosts.Count == 0 ? "*" : string.Join(",", hosts), "", i.Tls.Count > 0 ? "80, 443" : "80"));
+                            hosts.Count == 0 ? "*" : string.Join(",", hosts), string.Join(",", i.LoadBalancerIngress), i.Tls.Count > 0 ? "80, 443" : "80"));
                     }))).ToList();
                 break;
             case "networkpolicies":

@@ -22,7 +22,8 @@ public static class PortForwardCommand
     {
         var cluster = LabCommon.ClusterOption();
         var service = new Argument<string>("NS/SVC") { Description = $"The Service (default {DefaultService}).", Arity = ArgumentArity.ZeroOrOne };
-        var ports = new Argument<string>("LOCAL:REMOTE") { Description = "Local port on 127.0.0.1, and the Service port." };
+        // Both optional to the parser (one word fills the first argument); checked below.
+        var ports = new Argument<string>("LOCAL:REMOTE") { Description = "Local port on 127.0.0.1, and the Service port.", Arity = ArgumentArity.ZeroOrOne };
         var cmd = new Command("port-forward",
             "Expose a Service of the running lab on 127.0.0.1 of this machine until interrupted (Ctrl-C).\n\n" +
             "Examples:\n  sudo ./podwire port-forward shop/web 8080:80\n  sudo ./podwire port-forward 8443:443 --cluster demo");
@@ -35,6 +36,7 @@ public static class PortForwardCommand
             // One argument means LOCAL:REMOTE for the default Service.
             var first = pr.GetValue(service);
             var second = pr.GetValue(ports);
+            if (first is null) throw new CliException("LOCAL:REMOTE is required, e.g. 'podwire port-forward 8080:80'");
             (string svcText, string portText) = second is null ? (DefaultService, first!) : (first ?? DefaultService, second);
             var (ns, name) = Common.NsName("NS/SVC", svcText);
             var parts = portText.Split(':');

@@ -77,13 +77,13 @@ public static class VerifyCommand
 
     private static DerivedCluster LoadGiven(string[] files, LabState state, TextWriter err)
     {
-        var loaded = ClusterLoader.Load(files, LabCluster.Options(state));
-        if (!loaded.Ok)
+        var (cluster, problems) = LabCluster.Load(state, files);
+        if (cluster is null)
         {
-            foreach (var p in loaded.Problems) err.WriteLine($"error: {p}");
-            throw new CliException($"{loaded.Problems.Count} problem(s) found; nothing was done");
+            foreach (var p in problems) err.WriteLine($"error: {p}");
+            throw new CliException($"{problems.Count} problem(s) found; nothing was done");
         }
-        return ControlPlane.Derive(loaded.Model!);
+        return cluster;
     }
 
     /// <summary>

@@ -153,6 +153,10 @@ public static class KubeObjects
             }).ToList(),
             Tls = i.Tls.Count == 0 ? null : i.Tls.Select(t => new V1IngressTLS { Hosts = t.Hosts.ToList(), SecretName = t.SecretName }).ToList(),
         },
+        Status = i.LoadBalancerIngress.Count == 0 ? null : new V1IngressStatus
+        {
+            LoadBalancer = new V1IngressLoadBalancerStatus { Ingress = i.LoadBalancerIngress.Select(a => new V1IngressLoadBalancerIngress { Ip = a }).ToList() },
+        },
     };
 
     private static V1IngressBackend? Backend(IngressBackend? b)

@@ -8,13 +8,33 @@ namespace Podwire.Ingress.Server;
 /// request; a reload builds a whole new <see cref="IngressConfig"/> off to the side and swaps
 /// the reference, so a failed reload changes nothing and an in-flight request is never torn.
 /// </summary>
-public sealed class ConfigHolder(IReadOnlyList<string> paths, ClusterOptions options)
+public sealed class ConfigHolder
 {
     private readonly Lock _reloadGate = new();
+    private readonly Func<long, ConfigLoad> _load;
+    private readonly Action<IngressConfig>? _published;
     private IngressConfig _current = IngressConfig.Empty;
     private long _generation;
 
-    public IReadOnlyList<string> Paths { get; } = paths;
+    /// <summary>Serves the manifests in <paramref name="paths"/>, derived with <paramref name="options"/>.</summary>
+    public ConfigHolder(IReadOnlyList<string> paths, ClusterOptions options)
+    {
+        Paths = paths;
+        _load = generation => IngressConfigBuilder.Load(paths, options, generation);
+    }
+
+    /// <summary>
+    /// Serves what <paramref name="load"/> returns (a running lab's cluster); nothing to watch on
+    /// disk, reloads come by SIGHUP. <paramref name="published"/> runs after each configuration goes live.
+    /// </summary>
+    public ConfigHolder(Func<long, ConfigLoad> load, Action<IngressConfig>? published)
+    {
+        Paths = [];
+        _load = load;
+        _published = published;
+    }
+
+    public IReadOnlyList<string> Paths { get; }
     public IngressConfig Current => Volatile.Read(ref _current);
     /// <summary>Errors of the last failed reload (the previous configuration stayed), else empty.</summary>
     public IReadOnlyList<string> LastErrors { get; private set; } = [];
@@ -26,7 +46,7 @@ public sealed class ConfigHolder(IReadOnlyList<string> paths, ClusterOptions opt
         lock (_reloadGate)
         {
             long generation = ++_generation;
-            var load = IngressConfigBuilder.Load(Paths, options, generation);
+            var load = _load(generation);
             if (!load.Ok)
             {
                 LastErrors = load.Errors;
@@ -46,6 +66,7 @@ public sealed class ConfigHolder(IReadOnlyList<string> paths, ClusterOptions opt
             int served = 0;
             foreach (var s in config.Ingresses) if (s.State == IngressStatus.Served) served++;
             Log.Info($"configuration {generation} live ({why}): {served} Ingress(es) served, {config.Routes.PathCount} path(s), {config.Backends.Count} backend(s)");
+            _published?.Invoke(config);
             return true;
         }
     }

@@ -30,10 +30,14 @@ public static class LabCluster
         return cluster with { Pods = pods };
     }
 
-    /// <summary>Loads and derives; on invalid input returns the problems instead.</summary>
-    public static (DerivedCluster? Cluster, IReadOnlyList<Problem> Problems) Load(LabState s, string manifestDir)
+    /// <summary>Loads and derives, with the lab's add-ons (<see cref="LabSystem"/>); on invalid input returns the problems instead.</summary>
+    public static (DerivedCluster? Cluster, IReadOnlyList<Problem> Problems) Load(LabState s, string manifestDir) =>
+        Load(s, [manifestDir]);
+
+    /// <summary>As the lab would run <paramref name="paths"/>: derived, then the add-ons laid on top.</summary>
+    public static (DerivedCluster? Cluster, IReadOnlyList<Problem> Problems) Load(LabState s, IReadOnlyList<string> paths)
     {
-        var loaded = ClusterLoader.Load([manifestDir], Options(s));
-        return loaded.Ok ? (ControlPlane.Derive(loaded.Model!), []) : (null, loaded.Problems);
+        var loaded = ClusterLoader.Load(paths, Options(s));
+        return loaded.Ok ? (LabSystem.Extend(ControlPlane.Derive(loaded.Model!)), []) : (null, loaded.Problems);
     }
 }

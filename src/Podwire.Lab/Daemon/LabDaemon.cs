@@ -35,6 +35,7 @@ public sealed class LabDaemon
     private ProbeServer? _probes;
     private ProcessSupervisor? _processes;
     private readonly Dictionary<string, int> _podProcesses = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _ingressControllers = new(StringComparer.Ordinal);
     private readonly List<Dataplane.IDataplaneComponent> _components = [];
     private DerivedCluster? _cluster;
 
@@ -48,7 +49,7 @@ public sealed class LabDaemon
         _runner = runner;
         _log = log;
         _components.Add(new Dataplane.ServiceProxy(runner, log));
-        _components.Add(new Dataplane.DnsDataplane(runner, log));
+        _components.Add(new Dataplane.DnsDataplane(log));
         _components.Add(new Dataplane.PolicyDataplane(runner, log));
     }
 
@@ -95,8 +96,9 @@ public sealed class LabDaemon
             _cluster = cluster;
             SyncComponents();
             _probes = new ProbeServer(_log);
-            _processes = new ProcessSupervisor(Path.Combine(_paths.Root, "logs"));
+            _processes = new ProcessSupervisor(_paths.LogDir);
             StartWorkloads(_plan.Pods);
+            WaitForIngress(TimeSpan.FromSeconds(30));
             lock (_gate) _phase = "ready";
             Say($"ready: {_plan.Nodes.Count} nodes, {_plan.Pods.Count} pods ({_backend.Name})");
         }
@@ -121,6 +123,11 @@ public sealed class LabDaemon
     {
         foreach (var p in pods)
         {
+            switch (p.Pod.Annotations.Get(LabSystem.ComponentAnnotation))
+            {
+                case LabSystem.DnsComponent: continue; // DnsDataplane serves these pods
+                case LabSystem.IngressComponent: StartIngress(p); continue;
+            }
             if (p.Pod.Command is { Count: > 0 } cmd && ProcessSupervisor.Resolve(cmd[0]) is not null)
             {
                 _podProcesses[p.Key] = _processes!.Start(p.Netns, cmd[0], cmd.Skip(1).ToArray(), p.Namespace + "_" + p.Name);
@@ -135,8 +142,67 @@ public sealed class LabDaemon
     {
         foreach (var p in pods)
         {
+            _ingressControllers.Remove(p.Key);
             if (_podProcesses.Remove(p.Key, out var pid)) _processes!.Stop(pid);
             else _probes?.RemovePod(p.Namespace, p.Name);
+        }
+    }
+
+    /// <summary>
+    /// The ingress controller (<c>podwire-ingress serve --lab</c>) as the program of an ingress
+    /// add-on pod. It reads the lab's cluster itself and reloads on SIGHUP after each apply.
+    /// </summary>
+    private void StartIngress(PodPlan p)
+    {
+        var exe = IngressBinary();
+        if (exe is null)
+        {
+            Say($"no podwire-ingress next to this podwire (run ./podwire to build it): pod {p.Key} runs no ingress controller");
+            return;
+        }
+        int pid = _processes!.Start(p.Netns, exe, ["serve", "--lab", _state.Cluster, "--http", "0.0.0.0:80", "--https", "0.0.0.0:443"],
+            p.Namespace + "_" + p.Name);
+        _podProcesses[p.Key] = pid;
+        _ingressControllers[p.Key] = pid;
+    }
+
+    private static string? IngressBinary()
+    {
+        var candidates = new List<string>();
+        if (Environment.GetEnvironmentVariable("PODWIRE_INGRESS") is { Length: > 0 } given) candidates.Add(given);
+        if (Environment.GetEnvironmentVariable("PODWIRE_HOME") is { Length: > 0 } home) candidates.Add(Path.Combine(home, ".build", "ingress", "podwire-ingress"));
+        candidates.Add(Path.Combine(AppContext.BaseDirectory, "..", "ingress", "podwire-ingress"));
+        foreach (var c in candidates)
+            if (File.Exists(c)) return Path.GetFullPath(c);
+        return null;
+    }
+
+    // 'up' returns when the network is ready, and the ingress is part of it: wait (bounded) until
+    // every controller accepts connections on port 80 inside its pod.
+    private void WaitForIngress(TimeSpan limit)
+    {
+        var sw = Stopwatch.StartNew();
+        foreach (var (key, pid) in _ingressControllers)
+        {
+            var pod = _plan!.Pods.First(p => p.Key == key);
+            var ip = System.Net.IPAddress.Parse(pod.IP);
+            bool up = false;
+            while (!up && sw.Elapsed < limit && _processes!.IsRunning(pid))
+            {
+                try
+                {
+                    Netns.RunIn(pod.Netns, () =>
+                    {
+                        using var s = new Socket(ip.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+                        s.Connect(ip, 80);
+                        return 0;
+                    });
+                    up = true;
+                }
+                catch (DatapathException) { Thread.Sleep(50); }
+            }
+            Say(up ? $"ingress controller in {key} ready in {sw.ElapsedMilliseconds} ms"
+                   : $"ingress controller in {key} not answering on port 80 (see {_paths.LogDir}/{pod.Namespace}_{pod.Name}.log)");
         }
     }
 
@@ -261,6 +327,9 @@ public sealed class LabDaemon
         _builder!.Reconcile(next);
         _cluster = cluster;
         SyncComponents();
+        // Controllers started by this apply read the new state already; SIGHUP could reach them before their handler.
+        foreach (var (key, pid) in _ingressControllers)
+            if (!added.Any(a => a.Key == key)) _processes!.Reload(pid);
         Say($"applied: {added.Count} pods added, {removed.Count} removed");
         w.WriteLine(LabProtocol.Message(m =>
         {

@@ -41,8 +41,7 @@ public sealed class PolicyDataplane(ICommandRunner runner, TextWriter log) : IDa
         var work = new List<(NodePlan Node, string Text)>();
         foreach (var node in plan.Nodes)
         {
-            var dns = System.Net.IPAddress.TryParse(Podwire.Controllers.Dns.DnsZoneBuilder.ServerAddress(cluster), out var d) ? d : null;
-            var text = NftPolicyCompiler.Render(engine.Ir, engine.Identities, node.Name, dns);
+            var text = NftPolicyCompiler.Render(engine.Ir, engine.Identities, node.Name);
             if (_applied.TryGetValue(node.Netns, out var old) && old == text) continue;
             work.Add((node, text));
         }

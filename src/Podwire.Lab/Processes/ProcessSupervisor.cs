@@ -27,8 +27,10 @@ public sealed record SupervisedProcess(
 /// </summary>
 public sealed class ProcessSupervisor : IDisposable
 {
+    private const int SIGHUP = 1;
     private const int SIGKILL = 9;
     private const int SIGTERM = 15;
+    private const string RecordName = "processes.tsv";
 
     private readonly Dictionary<int, (SupervisedProcess Info, Process Process)> _running = [];
     private readonly Lock _gate = new();
@@ -87,8 +89,56 @@ public sealed class ProcessSupervisor : IDisposable
         if (env is not null) foreach (var (k, v) in env) psi.Environment[k] = v;
         var process = Process.Start(psi) ?? throw new InvalidOperationException($"cannot start {program}");
         var info = new SupervisedProcess(process.Id, netns, program, [.. args], logPath, StartTicksOf(process.Id) ?? 0);
-        lock (_gate) _running[process.Id] = (info, process);
+        lock (_gate)
+        {
+            _running[process.Id] = (info, process);
+            Record();
+        }
         return process.Id;
+    }
+
+    /// <summary>SIGHUP to a process started here (a configuration reload); false if it is not ours.</summary>
+    public bool Reload(int pid)
+    {
+        lock (_gate)
+        {
+            if (!_running.TryGetValue(pid, out var e) || e.Process.HasExited) return false;
+        }
+        kill(pid, SIGHUP);
+        return true;
+    }
+
+    // PID and start time of every running process, rewritten on each change, so that a 'down'
+    // after this supervisor was killed can still stop them (see StopRecorded).
+    private void Record()
+    {
+        var lines = new System.Text.StringBuilder();
+        foreach (var (info, _) in _running.Values)
+            lines.Append(info.Pid.ToString(CultureInfo.InvariantCulture)).Append('\t').Append(info.StartTicks.ToString(CultureInfo.InvariantCulture)).Append('\n');
+        var path = Path.Combine(LogDir, RecordName);
+        File.WriteAllText(path + ".tmp", lines.ToString());
+        File.Move(path + ".tmp", path, overwrite: true);
+    }
+
+    /// <summary>
+    /// Stops the processes a supervisor with this <paramref name="logDir"/> recorded as running
+    /// (one that died without stopping them); each only if its PID still names the same process.
+    /// </summary>
+    public static int StopRecorded(string logDir, TimeSpan grace)
+    {
+        string[] lines;
+        try { lines = File.ReadAllLines(Path.Combine(logDir, RecordName)); }
+        catch (IOException) { return 0; }
+        catch (UnauthorizedAccessException) { return 0; }
+        int n = 0;
+        foreach (var line in lines)
+        {
+            var f = line.Split('\t');
+            if (f.Length == 2 && int.TryParse(f[0], NumberStyles.None, CultureInfo.InvariantCulture, out var pid) &&
+                long.TryParse(f[1], NumberStyles.None, CultureInfo.InvariantCulture, out var ticks) && StopOrphan(pid, ticks, grace))
+                n++;
+        }
+        return n;
     }
 
     /// <summary>What was recorded for a PID started here and not yet stopped.</summary>
@@ -129,6 +179,7 @@ public sealed class ProcessSupervisor : IDisposable
         lock (_gate)
         {
             if (!_running.Remove(pid, out entry)) return false;
+            Record();
         }
         using var process = entry.Process;
         if (!process.HasExited)

@@ -38,16 +38,7 @@ public static class NftPolicyCompiler
     public const string Table = "podwire-policy";
 
     /// <summary>The whole <c>table inet podwire-policy { … }</c> enforcing policy for the pods on <paramref name="node"/>.</summary>
-    public static string Render(PolicyIr ir, IdentityTable ids, string node) => new NodeCompiler(ir, ids, node).Render(null);
-
-    /// <summary>
-    /// As <see cref="Render(PolicyIr, IdentityTable, string)"/>, with the cluster DNS address this
-    /// node answers on (the lab's node-local DNS) kept reachable on port 53 from every pod: like
-    /// kubelet's probes it is node infrastructure, and egress policy written for DNS pods (which
-    /// the lab does not run) would otherwise cut every pod off from name resolution.
-    /// </summary>
-    public static string Render(PolicyIr ir, IdentityTable ids, string node, IPAddress? nodeLocalDns) =>
-        new NodeCompiler(ir, ids, node).Render(nodeLocalDns);
+    public static string Render(PolicyIr ir, IdentityTable ids, string node) => new NodeCompiler(ir, ids, node).Render();
 
     /// <summary>
     /// An <c>nft -f</c> script replacing the table in one transaction: it makes sure the table
@@ -93,7 +84,7 @@ public static class NftPolicyCompiler
             }
         }
 
-        public string Render(IPAddress? nodeLocalDns)
+        public string Render()
         {
             var chains = new StringBuilder();
             var egressMap = new List<(IPAddress Ip, string Chain)>();
@@ -140,8 +131,6 @@ public static class NftPolicyCompiler
             sb.Append("\tchain input {\n");
             sb.Append("\t\ttype filter hook input priority filter; policy accept;\n");
             sb.Append("\t\tct state established,related accept\n");
-            if (nodeLocalDns is not null && nodeLocalDns.AddressFamily == AddressFamily.InterNetwork)
-                sb.Append($"\t\tip daddr {nodeLocalDns} meta l4proto {{ tcp, udp }} th dport 53 accept\n");
             sb.Append("\t\tip saddr vmap @egress-subjects\n");
             sb.Append("\t}\n");
             sb.Append("}\n");
