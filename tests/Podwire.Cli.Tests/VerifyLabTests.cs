@@ -14,8 +14,7 @@ namespace Podwire.Cli.Tests;
 [Collection("lab")]
 public sealed class VerifyLabTests
 {
-    private static bool IsRoot => Environment.IsPrivilegedProcess && OperatingSystem.IsLinux();
-    private static string NewCluster() => "t" + Guid.NewGuid().ToString("N")[..7];
+    private static bool IsRoot => TestLab.IsRoot;
     private static readonly string LabCluster = Repo.Path_("testdata", "policy-nft", "lab", "cluster.yaml");
     private static readonly string LabNodes = Repo.Path_("testdata", "policy-nft", "lab", "nodes.yaml");
     private static string Policy(string caseName) => Repo.Path_("testdata", "policy", caseName, "policy.yaml");
@@ -56,13 +55,6 @@ public sealed class VerifyLabTests
                 yield return $"{area}/{Path.GetFileName(dir)}";
     }
 
-    private static void Down(string name)
-    {
-        Assert.Equal(0, Repo.Podwire("down", "--cluster", name).ExitCode);
-        Assert.Empty(Directory.Exists("/run/netns") ? Directory.GetFiles("/run/netns", $"pw-{name}-*") : []);
-        Assert.False(Directory.Exists($"/run/podwire/{name}"), "state folder left behind");
-    }
-
     private static (JsonElement Json, Repo.Result Raw) Verify(string name, params string[] extra)
     {
         var r = Repo.Podwire(["verify", "--cluster", name, "--ports", "80,81", "--protocols", "TCP,UDP,SCTP", "-o", "json", .. extra]);
@@ -74,54 +66,46 @@ public sealed class VerifyLabTests
     public void E2eCasesAgreeWithTheAnalyzerInTheKernel()
     {
         if (!IsRoot) return;
-        var name = NewCluster();
-        var up = Repo.Podwire("up", "-f", LabCluster, "--cluster", name);
-        Assert.True(up.ExitCode == 0, up.Stderr);
-        try
-        {
-            // Nothing applied yet: everything open, and the whole e2e model verifies within 10 s.
-            var sw = Stopwatch.StartNew();
-            var (open, raw) = Verify(name);
-            Assert.True(sw.Elapsed < TimeSpan.FromSeconds(10), $"verify took {sw.Elapsed}");
-            Assert.True(raw.ExitCode == 0, raw.Stdout);
-            var cases = open.GetProperty("cases");
-            Assert.Equal(9 * 9 * 2 * 3, cases.GetArrayLength());
-            Assert.All(cases.EnumerateArray().Where(c => c.GetProperty("protocol").GetString() == "SCTP"),
-                c => Assert.Equal(JsonValueKind.Null, c.GetProperty("observed").ValueKind));
-            Assert.All(cases.EnumerateArray().Where(c => c.GetProperty("protocol").GetString() != "SCTP"),
-                c => Assert.True(c.GetProperty("observed").GetBoolean()));
+        using var lab = new TestLab(LabCluster);
+        var name = lab.Name;
+        // Nothing applied yet: everything open, and the whole e2e model verifies within 10 s.
+        var sw = Stopwatch.StartNew();
+        var (open, raw) = Verify(name);
+        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(10), $"verify took {sw.Elapsed}");
+        Assert.True(raw.ExitCode == 0, raw.Stdout);
+        var cases = open.GetProperty("cases");
+        Assert.Equal(9 * 9 * 2 * 3, cases.GetArrayLength());
+        Assert.All(cases.EnumerateArray().Where(c => c.GetProperty("protocol").GetString() == "SCTP"),
+            c => Assert.Equal(JsonValueKind.Null, c.GetProperty("observed").ValueKind));
+        Assert.All(cases.EnumerateArray().Where(c => c.GetProperty("protocol").GetString() != "SCTP"),
+            c => Assert.True(c.GetProperty("observed").GetBoolean()));
 
-            bool all = Environment.GetEnvironmentVariable("PODWIRE_VERIFY_ALL") == "1";
-            var failures = new List<string>();
-            foreach (var c in all ? AllCases() : Representative)
-            {
-                var apply = Repo.Podwire(["apply", .. Manifests(c), "--cluster", name]);
-                Assert.True(apply.ExitCode == 0, $"{c}: apply failed: {apply.Stderr}");
-                Assert.Contains("0 pods added, 0 removed", apply.Stdout); // relabelling changes policy, not pods
-                var (json, r) = Verify(name);
-                int mismatches = json.GetProperty("mismatches").GetInt32();
-                if (mismatches != 0 || r.ExitCode != 0)
-                    failures.Add($"{c}: {mismatches} mismatches: " + string.Join("; ", json.GetProperty("cases").EnumerateArray()
-                        .Where(x => x.GetProperty("observed").ValueKind != JsonValueKind.Null && x.GetProperty("observed").GetBoolean() != x.GetProperty("expected").GetBoolean())
-                        .Take(6).Select(x => $"{x.GetProperty("from")}->{x.GetProperty("to")} {x.GetProperty("port")}/{x.GetProperty("protocol")} expected {x.GetProperty("expected")}")));
-                // Each representative case denies something that was probed, so agreement is not the trivial all-open one.
-                if (!all) Assert.Contains(json.GetProperty("cases").EnumerateArray(), x => x.GetProperty("observed").ValueKind == JsonValueKind.False);
-            }
-            Assert.True(failures.Count == 0, string.Join("\n", failures));
-
-            // -f must be what the lab runs: the last case applied verifies, another one is refused.
-            var last = (all ? AllCases() : Representative).Last();
-            var same = Repo.Podwire(["verify", "--cluster", name, .. Manifests(last)]);
-            Assert.True(same.ExitCode == 0, same.Stdout + same.Stderr);
-            Assert.Contains("0 mismatches", same.Stdout);
-            var other = Repo.Podwire("verify", "--cluster", name, "-f", LabCluster, "-f", Policy("e2e/16-allow-all"));
-            Assert.Equal(1, other.ExitCode);
-            Assert.Contains("not what lab", other.Stderr);
-        }
-        finally
+        bool all = Environment.GetEnvironmentVariable("PODWIRE_VERIFY_ALL") == "1";
+        var failures = new List<string>();
+        foreach (var c in all ? AllCases() : Representative)
         {
-            Down(name);
+            var apply = Repo.Podwire(["apply", .. Manifests(c), "--cluster", name]);
+            Assert.True(apply.ExitCode == 0, $"{c}: apply failed: {apply.Stderr}");
+            Assert.Contains("0 pods added, 0 removed", apply.Stdout); // relabelling changes policy, not pods
+            var (json, r) = Verify(name);
+            int mismatches = json.GetProperty("mismatches").GetInt32();
+            if (mismatches != 0 || r.ExitCode != 0)
+                failures.Add($"{c}: {mismatches} mismatches: " + string.Join("; ", json.GetProperty("cases").EnumerateArray()
+                    .Where(x => x.GetProperty("observed").ValueKind != JsonValueKind.Null && x.GetProperty("observed").GetBoolean() != x.GetProperty("expected").GetBoolean())
+                    .Take(6).Select(x => $"{x.GetProperty("from")}->{x.GetProperty("to")} {x.GetProperty("port")}/{x.GetProperty("protocol")} expected {x.GetProperty("expected")}")));
+            // Each representative case denies something that was probed, so agreement is not the trivial all-open one.
+            if (!all) Assert.Contains(json.GetProperty("cases").EnumerateArray(), x => x.GetProperty("observed").ValueKind == JsonValueKind.False);
         }
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
+
+        // -f must be what the lab runs: the last case applied verifies, another one is refused.
+        var last = (all ? AllCases() : Representative).Last();
+        var same = Repo.Podwire(["verify", "--cluster", name, .. Manifests(last)]);
+        Assert.True(same.ExitCode == 0, same.Stdout + same.Stderr);
+        Assert.Contains("0 mismatches", same.Stdout);
+        var other = Repo.Podwire("verify", "--cluster", name, "-f", LabCluster, "-f", Policy("e2e/16-allow-all"));
+        Assert.Equal(1, other.ExitCode);
+        Assert.Contains("not what lab", other.Stderr);
     }
 
     /// <summary>
@@ -133,39 +117,31 @@ public sealed class VerifyLabTests
     public void PolicySwapsAreAtomicUnderTraffic()
     {
         if (!IsRoot) return;
-        var name = NewCluster();
         const string a = "e2e/01-default-deny-ingress", b = "e2e/06-only-from-different-ns";
-        var up = Repo.Podwire("up", "-f", LabCluster, "-f", Policy(a), "--cluster", name);
-        Assert.True(up.ExitCode == 0, up.Stderr);
-        try
+        using var lab = new TestLab(LabCluster, "-f", Policy(a));
+        var name = lab.Name;
+        const double seconds = 12;
+        // x/c -> x/a: same node (bridged); z/b -> x/a: across nodes; both denied by a and b.
+        var sameNode = Prober(name, "x.c", "10.244.1.10", seconds);
+        var crossNode = Prober(name, "z.b", "10.244.1.10", seconds);
+        // y/a -> x/a: denied by a, allowed by b.
+        var control = Prober(name, "y.a", "10.244.1.10", seconds);
+        int swaps = 0;
+        var sw = Stopwatch.StartNew();
+        while (sw.Elapsed < TimeSpan.FromSeconds(seconds - 2))
         {
-            const double seconds = 12;
-            // x/c -> x/a: same node (bridged); z/b -> x/a: across nodes; both denied by a and b.
-            var sameNode = Prober(name, "x.c", "10.244.1.10", seconds);
-            var crossNode = Prober(name, "z.b", "10.244.1.10", seconds);
-            // y/a -> x/a: denied by a, allowed by b.
-            var control = Prober(name, "y.a", "10.244.1.10", seconds);
-            int swaps = 0;
-            var sw = Stopwatch.StartNew();
-            while (sw.Elapsed < TimeSpan.FromSeconds(seconds - 2))
-            {
-                var apply = Repo.Podwire("apply", "-f", LabCluster, "-f", Policy(swaps % 2 == 0 ? b : a), "--cluster", name);
-                Assert.True(apply.ExitCode == 0, apply.Stderr);
-                swaps++;
-            }
-            var (sameOk, sameTotal) = Finish(sameNode);
-            var (crossOk, crossTotal) = Finish(crossNode);
-            var (controlOk, controlTotal) = Finish(control);
-            Assert.True(swaps >= 4, $"only {swaps} swaps");
-            Assert.True(sameTotal > 50 && crossTotal > 50, $"too few attempts: {sameTotal}, {crossTotal}");
-            Assert.Equal(0, sameOk);
-            Assert.Equal(0, crossOk);
-            Assert.True(controlOk > 0 && controlOk < controlTotal, $"control pair: {controlOk} of {controlTotal} connected");
+            var apply = Repo.Podwire("apply", "-f", LabCluster, "-f", Policy(swaps % 2 == 0 ? b : a), "--cluster", name);
+            Assert.True(apply.ExitCode == 0, apply.Stderr);
+            swaps++;
         }
-        finally
-        {
-            Down(name);
-        }
+        var (sameOk, sameTotal) = Finish(sameNode);
+        var (crossOk, crossTotal) = Finish(crossNode);
+        var (controlOk, controlTotal) = Finish(control);
+        Assert.True(swaps >= 4, $"only {swaps} swaps");
+        Assert.True(sameTotal > 50 && crossTotal > 50, $"too few attempts: {sameTotal}, {crossTotal}");
+        Assert.Equal(0, sameOk);
+        Assert.Equal(0, crossOk);
+        Assert.True(controlOk > 0 && controlOk < controlTotal, $"control pair: {controlOk} of {controlTotal} connected");
     }
 
     private const string ProbeScript = """

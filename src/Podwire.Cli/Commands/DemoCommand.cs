@@ -73,6 +73,9 @@ public static class DemoCommand
         ctx.Out.WriteLine($"  sudo ./podwire status --cluster {LabName}");
         ctx.Out.WriteLine($"  sudo ./podwire get pods -A -o wide --cluster {LabName}");
         ctx.Out.WriteLine($"  sudo ./podwire exec shop/<web pod> --cluster {LabName} -- curl -s http://<catalog pod IP>:8081/hostname");
+        ctx.Out.WriteLine($"  sudo ./podwire exec shop/<web pod> --cluster {LabName} -- getent hosts catalog   # cluster DNS (coredns pods behind kube-dns)");
+        ctx.Out.WriteLine($"  sudo ./podwire port-forward 8080:80 --cluster {LabName}   # the ingress, then: curl -H 'Host: shop.example.com' http://127.0.0.1:8080/api/catalog");
+        ctx.Out.WriteLine($"  sudo ./podwire trace shop/<web pod> --to shop/catalog --port 80 --cluster {LabName}");
         ctx.Out.WriteLine($"  sudo ip netns list | grep pw-{LabName}-");
         ctx.Out.WriteLine($"  sudo ./podwire down --cluster {LabName}");
         return ExitCodes.Ok;
