@@ -28,6 +28,11 @@ public static class LintChecks
         foreach (var ns in cluster.Namespaces) nsLabels[ns.Name] = IdentityTable.NamespaceLabels(cluster, ns.Name);
         foreach (var p in pods) if (!nsLabels.ContainsKey(p.Namespace)) nsLabels[p.Namespace] = IdentityTable.NamespaceLabels(cluster, p.Namespace);
         var podCidrs = PodCidrs(cluster);
+        // Pods every cluster runs without the manifests showing them (the DNS pods, the ingress
+        // controller: the lab's add-ons): a peer for them is the usual "allow DNS", not dead.
+        var extended = Podwire.Lab.Daemon.LabSystem.Extend(cluster);
+        var addOns = extended.Pods.Where(Podwire.Lab.Daemon.LabSystem.IsAddOn).ToList();
+        foreach (var p in addOns) if (!nsLabels.ContainsKey(p.Namespace)) nsLabels[p.Namespace] = IdentityTable.NamespaceLabels(extended, p.Namespace);
 
         foreach (var np in cluster.Input.NetworkPolicies)
         {
@@ -56,7 +61,7 @@ public static class LintChecks
                                         break;
                                     }
                             }
-                            else if (!pods.Any(p => PeerMatches(peer, np.Namespace, p, nsLabels)))
+                            else if (!pods.Any(p => PeerMatches(peer, np.Namespace, p, nsLabels)) && !addOns.Any(p => PeerMatches(peer, np.Namespace, p, nsLabels)))
                                 Warn($"{field} matches no pod ({Output.PolicyWords.Peer(peer, np.Namespace)})");
                         }
                     foreach (var port in rule.Ports)
