@@ -10,8 +10,10 @@ using Podwire.Proxy;
 /// Service proxy at scale (issue 5), root only, in throwaway namespaces pw-tb&lt;hex&gt;-{node,client,server}:
 /// the client (a pod) reaches the node through a veth and the node routes to the server (a pod
 /// serving TCP); the node holds the podwire-proxy table. Measures, in one run:
-///   1. compile + full sync (one nft -f) of N Services × K endpoints;
-///   2. adding one endpoint to one Service: compile + delta + nft -f, from the change to the kernel;
+///   1. compile + full sync of N Services × K endpoints (nft -f of the skeleton, then every element in
+///      one netlink batch; with --text everything through one nft -f, the reference path);
+///   2. adding one endpoint to one Service, from the changed cluster to the kernel: change tracking
+///      (recompiling the changed Service only), delta, nft for a new chain if any, one netlink batch;
 ///   3. connection set-up latency (connect() to a ClusterIP, DNAT to the server) with 10 Services
 ///      loaded and with N, same client, same server.
 /// </summary>
@@ -37,40 +39,99 @@ internal static class ProxyBench
             });
             _ = Task.Run(() => Serve(listener));
 
-            var syncer = new ProxySyncer((_, script) =>
-            {
-                var r = runner.Run("ip", ["netns", "exec", node, "nft", "-f", "-"], script);
-                return r.Ok ? null : r.Stderr;
-            });
+            // The lab's way (ServiceProxy): nft text for the skeleton and chains, netlink batches for
+            // elements; --text measures the reference path, everything through nft -f.
+            bool text = a.Contains("--text");
+            using var nft = new NftRunner(runner, inProcess: !a.Contains("--nft-process"));
+            using var syncer = text
+                ? new ProxySyncer((_, script) =>
+                {
+                    var r = nft.Run(node, ["-f", "-"], script);
+                    return r.Ok ? null : r.Stderr;
+                })
+                : new ProxySyncer((_, args, stdin) => nft.Run(node, args, stdin), _ => NfTablesSocket.Open(node));
+            Console.WriteLine($"path: {(text ? "nft text only" : "nft skeleton + netlink element batches")}; nft {(nft.InProcess ? "in-process (libnftables)" : "as a process (nsenter nft)")}");
 
             var small = Cluster(10, endpoints, extraEndpoint: false);
             var sw = Stopwatch.StartNew();
-            var smallState = ProxyCompiler.Compile(small, "node-1");
+            var smallState = new ProxyChangeTracker("node-1").Update(small).State;
             var r0 = syncer.Sync("node-1", smallState);
             Check(r0);
             Console.WriteLine($"full sync, 10 Services × {endpoints}: {sw.ElapsedMilliseconds} ms ({smallState.ElementCount} elements)");
+            // Warm-up of the incremental path (JIT; the lab's binary is NativeAOT): one change on the small cluster.
+            var smallTracker = new ProxyChangeTracker("node-1");
+            smallTracker.Update(small);
+            var warm = smallTracker.Update(Cluster(10, endpoints, extraEndpoint: true));
+            Check(syncer.Sync("node-1", warm.State, warm.Touched));
+            Check(syncer.Sync("node-1", smallTracker.Update(small).State));
             var latSmall = Latency(client, connects);
 
             var big = Cluster(services, endpoints, extraEndpoint: false);
+            var changed = Cluster(services, endpoints, extraEndpoint: true);
             syncer.Forget("node-1");
+            var tracker = new ProxyChangeTracker("node-1");
+            Quiesce();
+            int gcFull = GC.CollectionCount(2);
             sw.Restart();
-            var bigState = ProxyCompiler.Compile(big, "node-1");
+            var bigState = tracker.Update(big).State;
             long compile = sw.ElapsedMilliseconds;
             var r1 = syncer.Sync("node-1", bigState);
             Check(r1);
             long full = sw.ElapsedMilliseconds;
-            Console.WriteLine($"full sync, {services} Services × {endpoints}: {full} ms (compile {compile} ms, nft -f {full - compile} ms, {bigState.ElementCount} elements, {r1.ScriptBytes / 1024} KiB)");
+            gcFull = GC.CollectionCount(2) - gcFull;
+            Console.WriteLine($"full sync, {services} Services × {endpoints}: {full} ms (compile {compile} ms, kernel {full - compile} ms, {bigState.ElementCount} elements, {r1.ScriptBytes / 1024} KiB of nft text, {r1.NetlinkElements} elements over netlink; gen2 GCs: {gcFull})");
+
+            if (!text)
+            {
+                // Breakdown, outside the measured interval: the C# side of the netlink path.
+                var t = Stopwatch.StartNew();
+                var batch = ProxyElements.Full(bigState);
+                double build = t.Elapsed.TotalMilliseconds;
+                var enc = NfNetlinkEncoder.Encode(batch, 1);
+                Console.WriteLine($"  of which, in C#: elements to bytes {build:F0} ms, netlink encoding {t.Elapsed.TotalMilliseconds - build:F0} ms ({enc.Length / 1024} KiB in {enc.Messages.Count} messages)");
+            }
 
             var latBig = Latency(client, connects);
 
-            var changed = Cluster(services, endpoints, extraEndpoint: true);
-            sw.Restart();
-            var changedState = ProxyCompiler.Compile(changed, "node-1");
-            long compile2 = sw.ElapsedMilliseconds;
-            var r2 = syncer.Sync("node-1", changedState);
-            Check(r2);
-            long inc = sw.ElapsedMilliseconds;
-            Console.WriteLine($"add one endpoint to one Service: {inc} ms from the change to the kernel (compile+diff {compile2} ms, delta {r2.ScriptBytes} bytes, nft -f {inc - compile2} ms)");
+            // From the changed cluster (the change accepted) to the kernel: find the changed
+            // Service, recompile it, delta, apply. Five times adding the endpoint, each followed by
+            // removing it again; every step gets a freshly derived cluster (new objects, no cached
+            // indexes), as the daemon hands over after each apply. The first add creates chain
+            // lb-K+1; later adds find it kept (unused chains are deleted lazily).
+            var adds = new List<double>();
+            var removes = new List<double>();
+            string detail = "";
+            int gen2 = 0;
+            for (int i = 0; i < 5; i++)
+            {
+                if (i > 0) changed = Cluster(services, endpoints, extraEndpoint: true);
+                Quiesce();
+                int g = GC.CollectionCount(2);
+                sw.Restart();
+                var update = tracker.Update(changed);
+                double tracking = sw.Elapsed.TotalMilliseconds;
+                var r2 = syncer.Sync("node-1", update.State, update.Touched);
+                Check(r2);
+                adds.Add(sw.Elapsed.TotalMilliseconds);
+                gen2 += GC.CollectionCount(2) - g;
+                if (i == 0)
+                {
+                    detail = $"change tracking {tracking:F1} ms, {update.ServicesCompiled} Service recompiled; kernel {adds[0] - tracking:F1} ms: " +
+                        $"{r2.ScriptBytes} bytes of nft text, {r2.NetlinkElements} elements over netlink";
+                    var reference = ProxyCompiler.Compile(changed, "node-1");
+                    if (ProxyRenderer.RenderTable(reference) != ProxyRenderer.RenderTable(update.State)) throw new InvalidOperationException("incremental state differs from a full compile");
+                }
+                big = Cluster(services, endpoints, extraEndpoint: false);
+                Quiesce();
+                g = GC.CollectionCount(2);
+                sw.Restart();
+                var back = tracker.Update(big);
+                Check(syncer.Sync("node-1", back.State, back.Touched));
+                removes.Add(sw.Elapsed.TotalMilliseconds);
+                gen2 += GC.CollectionCount(2) - g;
+            }
+            Console.WriteLine($"add one endpoint to one Service, change → kernel: {string.Join(" / ", adds.Select(x => x.ToString("F1")))} ms (first: {detail})");
+            Console.WriteLine($"remove it again: {string.Join(" / ", removes.Select(x => x.ToString("F1")))} ms; gen2 GCs inside the measured intervals: {gen2}");
 
             var latSmall2 = Latency(client, connects);
             Console.WriteLine($"connect latency to a ClusterIP, median/p90 (µs): 10 Services {latSmall.P50:F0}/{latSmall.P90:F0}; {services} Services {latBig.P50:F0}/{latBig.P90:F0} (ratio {latBig.P50 / latSmall.P50:F3})");
@@ -80,6 +141,18 @@ internal static class ProxyBench
         {
             foreach (var n in new[] { client, server, node }) runner.Run("ip", ["netns", "del", n]);
         }
+    }
+
+    /// <summary>
+    /// Collects the garbage the bench itself made (deriving whole 10k-Service clusters between
+    /// samples) before a measured interval, so a pause it causes is not billed to the sync; the
+    /// gen2 collections that still happen inside an interval are counted and printed.
+    /// </summary>
+    private static void Quiesce()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
     }
 
     private static void Check(NodeSyncResult r)

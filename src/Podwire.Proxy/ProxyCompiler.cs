@@ -15,24 +15,34 @@ namespace Podwire.Proxy;
 /// </summary>
 public static class ProxyCompiler
 {
-    public static ProxyState Compile(DerivedCluster cluster, string nodeName)
+    /// <summary>The whole node's state, every Service compiled (a <see cref="ProxyChangeTracker"/> recompiles only what changed).</summary>
+    public static ProxyState Compile(DerivedCluster cluster, string nodeName) => new ProxyChangeTracker(nodeName).Update(cluster).State;
+
+    internal static Node? FindNode(DerivedCluster cluster, string nodeName)
     {
-        Node? node = null;
-        foreach (var n in cluster.Nodes) if (n.Name == nodeName) { node = n; break; }
-        var b = new Builder(cluster.Options.ClusterCidr.ToString());
-        foreach (var svc in cluster.Services) AddService(cluster, svc, node, nodeName, b);
-        foreach (var p in cluster.Pods)
-            if (p.NodeName == nodeName && !p.HostNetwork && IsV4(p.PodIP)) b.Hairpin.Add(p.PodIP + " . " + p.PodIP);
-        return b.Build();
+        foreach (var n in cluster.Nodes) if (n.Name == nodeName) return n;
+        return null;
     }
 
-    private static void AddService(DerivedCluster cluster, Service svc, Node? node, string nodeName, Builder b)
+    internal static HashSet<string> Hairpin(DerivedCluster cluster, string nodeName)
     {
-        if (svc.Type == ServiceType.ExternalName || svc.IsHeadless) return;
+        var set = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var p in cluster.Pods)
+            if (p.NodeName == nodeName && !p.HostNetwork && IsV4(p.PodIP)) set.Add(p.PodIP + " . " + p.PodIP);
+        return set;
+    }
+
+    internal static string BackendKey(string frontend, int bucket) => frontend + " . " + bucket.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>One Service's claims on this node, in the order the merge rule reads them.</summary>
+    internal static ServiceFragment CompileService(DerivedCluster cluster, Service svc, IReadOnlyList<EndpointSlice> slices, Node? node, string nodeName)
+    {
+        if (svc.Type == ServiceType.ExternalName || svc.IsHeadless) return new ServiceFragment(svc, slices, [], null);
         string? vip = svc.ClusterIPs.Count > 0 ? svc.ClusterIPs[0] : svc.ClusterIP;
-        if (!IsV4(vip)) return; // IPv4 only for now: the table is `ip` family
+        if (!IsV4(vip)) return new ServiceFragment(svc, slices, [], null); // IPv4 only for now: the table is `ip` family
         int affinity = svc.SessionAffinityClientIP ? svc.SessionAffinityTimeoutSeconds : 0;
         int healthLocal = -1;
+        var claims = new List<FrontendClaim>();
         foreach (var port in svc.Ports)
         {
             var res = ServiceResolver.Resolve(cluster, svc.Namespace, svc.Name, port.Port, port.Protocol);
@@ -51,32 +61,47 @@ public static class ProxyCompiler
             var externalEps = svc.ExternalTrafficLocal ? ServiceResolver.PickEndpoints(res, nodeName, node?.Zone, external: true).Endpoints : all;
             if (healthLocal < 0) healthLocal = externalEps.Count;
 
-            string vipKey = $"{vip} . {proto} . {portText}";
+            string vipKey = vip + " . " + proto + " . " + portText;
             if (all.Count == 0)
             {
-                b.NoEndpoints.Add(vipKey);
-                foreach (var f in externals) b.NoEndpoints.Add(f);
+                claims.Add(new FrontendClaim(ClaimTarget.NoEndpoints, vipKey, "", null, 0, []));
+                foreach (var f in externals) claims.Add(new FrontendClaim(ClaimTarget.NoEndpoints, f, "", null, 0, []));
                 continue;
             }
-            b.Frontend(b.Internal, vipKey, internalEps, masquerade: false, external: false, affinity);
+            claims.Add(Frontend(ClaimTarget.Internal, vipKey, internalEps, masquerade: false, external: false, affinity));
             foreach (var f in externals)
             {
                 if (svc.ExternalTrafficLocal)
                 {
                     // Pods and the node itself short-circuit to every endpoint; outsiders get only
                     // local ones with their address preserved, or nothing.
-                    b.Frontend(b.Internal, f, all, masquerade: false, external: false, affinity);
-                    b.Frontend(b.External, f, externalEps, masquerade: false, external: true, affinity);
+                    claims.Add(Frontend(ClaimTarget.Internal, f, all, masquerade: false, external: false, affinity));
+                    claims.Add(Frontend(ClaimTarget.External, f, externalEps, masquerade: false, external: true, affinity));
                 }
                 else
                 {
-                    b.Frontend(b.Internal, f, all, masquerade: true, external: false, affinity);
-                    b.Frontend(b.External, f, all, masquerade: true, external: false, affinity);
+                    claims.Add(Frontend(ClaimTarget.Internal, f, all, masquerade: true, external: false, affinity));
+                    claims.Add(Frontend(ClaimTarget.External, f, all, masquerade: true, external: false, affinity));
                 }
             }
         }
+        HealthCheck? health = null;
         if (svc.ExternalTrafficLocal && svc.HealthCheckNodePort is int hc && node is not null)
-            b.HealthChecks.Add(new HealthCheck(hc, svc.Namespace, svc.Name, Math.Max(0, healthLocal)));
+            health = new HealthCheck(hc, svc.Namespace, svc.Name, Math.Max(0, healthLocal));
+        return new ServiceFragment(svc, slices, claims.ToArray(), health);
+    }
+
+    /// <summary>
+    /// One frontend in one verdict map. No endpoints here (a traffic policy of Local with none on
+    /// this node) means drop, as kube-proxy does.
+    /// </summary>
+    private static FrontendClaim Frontend(ClaimTarget target, string key, IReadOnlyList<ResolvedEndpoint> eps, bool masquerade, bool external, int affinity)
+    {
+        if (eps.Count == 0) return new FrontendClaim(target, key, "drop", null, 0, []);
+        var chain = new LbChain(eps.Count, masquerade, external, affinity);
+        var backends = new string[eps.Count];
+        for (int i = 0; i < eps.Count; i++) backends[i] = eps[i].Ip + " . " + eps[i].Port.ToString(CultureInfo.InvariantCulture);
+        return new FrontendClaim(target, key, "goto " + chain.Name, chain, external ? ProxyLayout.ExternalOffset : 0, backends);
     }
 
     /// <summary>NodePort on this node's address, LoadBalancer ingress addresses, externalIPs.</summary>
@@ -130,35 +155,6 @@ public static class ProxyCompiler
         return null;
     }
 
-    private static bool IsV4(string? ip) =>
+    internal static bool IsV4(string? ip) =>
         ip is not null && IPAddress.TryParse(ip, out var a) && a.AddressFamily == AddressFamily.InterNetwork;
-
-    private sealed class Builder(string clusterCidr)
-    {
-        public readonly Dictionary<string, string> Internal = new(StringComparer.Ordinal);
-        public readonly Dictionary<string, string> External = new(StringComparer.Ordinal);
-        public readonly Dictionary<string, string> Backends = new(StringComparer.Ordinal);
-        public readonly HashSet<string> NoEndpoints = new(StringComparer.Ordinal);
-        public readonly HashSet<string> Hairpin = new(StringComparer.Ordinal);
-        public readonly Dictionary<string, LbChain> Chains = new(StringComparer.Ordinal);
-        public readonly List<HealthCheck> HealthChecks = [];
-
-        /// <summary>
-        /// One frontend in one verdict map. No endpoints here (a traffic policy of Local with none on
-        /// this node) means drop, as kube-proxy does. The first Service to claim a frontend keeps it.
-        /// </summary>
-        public void Frontend(Dictionary<string, string> map, string key, IReadOnlyList<ResolvedEndpoint> eps, bool masquerade, bool external, int affinity)
-        {
-            if (map.ContainsKey(key)) return;
-            if (eps.Count == 0) { map[key] = "drop"; return; }
-            var chain = new LbChain(eps.Count, masquerade, external, affinity);
-            Chains.TryAdd(chain.Name, chain);
-            map[key] = "goto " + chain.Name;
-            int offset = external ? ProxyLayout.ExternalOffset : 0;
-            for (int i = 0; i < eps.Count; i++)
-                Backends[key + " . " + (offset + i).ToString(CultureInfo.InvariantCulture)] = eps[i].Ip + " . " + eps[i].Port.ToString(CultureInfo.InvariantCulture);
-        }
-
-        public ProxyState Build() => new(clusterCidr, Internal, External, Backends, NoEndpoints, Hairpin, Chains, HealthChecks);
-    }
 }

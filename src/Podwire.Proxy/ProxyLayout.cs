@@ -22,6 +22,11 @@ namespace Podwire.Proxy;
 /// so the reply comes back through the node and is un-NATed.</item>
 /// </list>
 /// </para>
+/// <para>
+/// Loading: the skeleton (table, maps, chains, rules: a few KiB) goes through nft; the elements
+/// (110k at 10,000 Services) go as nf_tables netlink batches written here, flush-and-refill in one
+/// transaction — nft 1.0.6 needs 1–2.5 s to parse them as text, the kernel 0.2 s as bytes.
+/// </para>
 /// </summary>
 public static class ProxyLayout
 {

@@ -7,29 +7,49 @@ namespace Podwire.Lab.Dataplane;
 
 /// <summary>
 /// The lab's kube-proxy: compiles each node's Services into the <c>ip podwire-proxy</c> table
-/// (see <see cref="ProxyLayout"/>) and keeps it in sync — a full table on the first sync and after
-/// any failure, element deltas otherwise, always one <c>nft -f</c> transaction per node. Syncs go
-/// through a <see cref="BoundedFrequencyRunner"/> so bursts of changes coalesce; <see cref="Sync"/>
-/// waits until its change is in the kernel. Also routes LoadBalancer and external IPs across the
+/// (see <see cref="ProxyLayout"/>) and keeps it in sync. One <see cref="ServiceChangeTracker"/>
+/// finds the Services that changed, each node's <see cref="ProxyChangeTracker"/> recompiles only
+/// those, and <see cref="ProxySyncer"/> applies the result: a full table on the first sync and after
+/// any failure, element deltas otherwise — table skeleton and chains as nft scripts (libnftables
+/// in-process, see <see cref="NftRunner"/>), map elements as one nf_tables netlink batch per node
+/// (the text-only path remains for fakes, and with PODWIRE_PROXY_TEXT=1). Syncs go through a
+/// <see cref="BoundedFrequencyRunner"/> so bursts of changes coalesce; <see cref="Sync"/> waits
+/// until its change is in the kernel. Also routes LoadBalancer and external IPs across the
 /// underlay (as MetalLB's layer-2 mode would attract them) and serves health-check NodePorts.
 /// </summary>
 public sealed class ServiceProxy : IDataplaneComponent, IDisposable
 {
     private readonly ICommandRunner _runner;
+    private readonly NftRunner _nft;
     private readonly TextWriter _log;
     private readonly ProxySyncer _syncer;
     private readonly BoundedFrequencyRunner _frequency;
     private readonly ServiceProxyHealth _health;
+    private readonly ServiceChangeTracker _changes = new();
+    private readonly Dictionary<string, ProxyChangeTracker> _trackers = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
     private (DerivedCluster Cluster, LabPlan Plan)? _desired;
     private Dictionary<string, string> _routes = new(StringComparer.Ordinal);
     private Dictionary<string, string> _netnsByNode = new(StringComparer.Ordinal);
 
-    public ServiceProxy(ICommandRunner runner, TextWriter log, IClock? clock = null, TimeSpan? minInterval = null)
+    /// <param name="openElements">Opens an nf_tables element handle in a namespace; by default a
+    /// netlink socket when <paramref name="runner"/> is the real one, none (text only) for fakes.</param>
+    public ServiceProxy(ICommandRunner runner, TextWriter log, IClock? clock = null, TimeSpan? minInterval = null,
+        Func<string, INftElements>? openElements = null)
     {
         _runner = runner;
         _log = log;
-        _syncer = new ProxySyncer(Apply);
+        _nft = new NftRunner(runner);
+        if (openElements is null && runner is ProcessRunner && Environment.GetEnvironmentVariable("PODWIRE_PROXY_TEXT") != "1")
+            openElements = NfTablesSocket.Open;
+        _syncer = openElements is null
+            ? new ProxySyncer(Apply)
+            : new ProxySyncer(Nft, node =>
+            {
+                // A full sync renews every per-namespace handle: the namespace may be new.
+                _nft.Reset(_netnsByNode[node]);
+                return openElements(_netnsByNode[node]);
+            });
         _frequency = new BoundedFrequencyRunner(RunSync, minInterval ?? TimeSpan.FromMilliseconds(100), clock ?? SystemClock.Instance, TimeSpan.FromSeconds(1));
         _health = new ServiceProxyHealth(log);
     }
@@ -58,10 +78,19 @@ public sealed class ServiceProxy : IDataplaneComponent, IDisposable
         bool ok = true;
         var health = new List<(string, HealthCheck)>();
         var results = new NodeSyncResult[d.Plan.Nodes.Count];
+        // One comparison pass for the whole cluster; each node recompiles only what it reports.
+        var changes = _changes.Update(d.Cluster);
+        var trackers = new ProxyChangeTracker[d.Plan.Nodes.Count];
+        for (int i = 0; i < trackers.Length; i++)
+        {
+            var name = d.Plan.Nodes[i].Name;
+            if (!_trackers.TryGetValue(name, out var t)) _trackers[name] = t = new ProxyChangeTracker(name);
+            trackers[i] = t;
+        }
         Parallel.For(0, d.Plan.Nodes.Count, new ParallelOptions { MaxDegreeOfParallelism = 2 }, i =>
         {
-            var node = d.Plan.Nodes[i];
-            results[i] = _syncer.Sync(node.Name, ProxyCompiler.Compile(d.Cluster, node.Name));
+            var update = trackers[i].Update(d.Cluster, changes);
+            results[i] = _syncer.Sync(d.Plan.Nodes[i].Name, update.State, update.Touched);
         });
         for (int i = 0; i < results.Length; i++)
         {
@@ -78,9 +107,12 @@ public sealed class ServiceProxy : IDataplaneComponent, IDisposable
 
     private string? Apply(string node, string script)
     {
-        var r = _runner.Run("ip", ["netns", "exec", _netnsByNode[node], "nft", "-f", "-"], script);
+        var r = Nft(node, ["-f", "-"], script);
         return r.Ok ? null : (r.Stderr.Length > 2000 ? r.Stderr[..2000] : r.Stderr);
     }
+
+    // In-process libnftables when it loads, else nsenter + nft (see NftRunner).
+    private CommandResult Nft(string node, IReadOnlyList<string> args, string? stdin) => _nft.Run(_netnsByNode[node], args, stdin);
 
     /// <summary>LoadBalancer/external IP → a node, as /32 routes in the underlay namespace.</summary>
     private bool SyncRoutes(DerivedCluster cluster, LabPlan plan)
@@ -100,5 +132,10 @@ public sealed class ServiceProxy : IDataplaneComponent, IDisposable
         return true;
     }
 
-    public void Dispose() => _health.Dispose();
+    public void Dispose()
+    {
+        _health.Dispose();
+        _syncer.Dispose();
+        _nft.Dispose();
+    }
 }

@@ -1,0 +1,65 @@
+using Podwire.Model;
+
+namespace Podwire.Proxy;
+
+/// <summary>Which map or set a claim on a frontend key is about.</summary>
+internal enum ClaimTarget : byte { NoEndpoints, Internal, External }
+
+/// <summary>
+/// One Service's wish for one frontend key (<c>address . protocol . port</c>): reject it (no
+/// endpoints), or a verdict in the internal/external map with the endpoint list behind it, written
+/// to <c>backends</c> at <c>key . offset+i</c>. <see cref="Verdict"/> is "drop" or "goto chain".
+/// </summary>
+internal sealed record FrontendClaim(ClaimTarget Target, string Key, string Verdict, LbChain? Chain, int Offset, string[] Backends);
+
+/// <summary>
+/// Everything one Service contributes on one node, as a pure function of the Service, its
+/// EndpointSlices and the node: the claims in the order the compiler makes them, and its
+/// health-check NodePort. The inputs are kept so a later cluster can be compared with them.
+/// </summary>
+internal sealed record ServiceFragment(Service Service, IReadOnlyList<EndpointSlice> Slices, FrontendClaim[] Claims, HealthCheck? Health)
+{
+    public static int Order(ServiceFragment a, ServiceFragment b)
+    {
+        int c = string.CompareOrdinal(a.Service.Namespace, b.Service.Namespace);
+        return c != 0 ? c : string.CompareOrdinal(a.Service.Name, b.Service.Name);
+    }
+}
+
+/// <summary>What the claims on one frontend key come to, once every Service's claims are merged.</summary>
+internal readonly struct FrontendResult
+{
+    public readonly FrontendClaim? Internal;
+    public readonly FrontendClaim? External;
+    public readonly bool NoEndpoints;
+    public readonly Dictionary<string, string>? Backends;
+
+    private FrontendResult(FrontendClaim? i, FrontendClaim? e, bool n, Dictionary<string, string>? b)
+    {
+        Internal = i; External = e; NoEndpoints = n; Backends = b;
+    }
+
+    /// <summary>
+    /// The compiler's merge rule for one key, claims in Service order then claim order: any
+    /// no-endpoints claim rejects; the first claim per map wins its verdict; winning claims write
+    /// their endpoints, later writes over earlier ones.
+    /// </summary>
+    public static FrontendResult Merge(string key, IReadOnlyList<ServiceFragment> claimants)
+    {
+        FrontendClaim? inter = null, exter = null;
+        bool none = false;
+        Dictionary<string, string>? backends = null;
+        foreach (var f in claimants)
+            foreach (var c in f.Claims)
+            {
+                if (c.Key != key) continue;
+                if (c.Target == ClaimTarget.NoEndpoints) { none = true; continue; }
+                if (c.Target == ClaimTarget.Internal) { if (inter is not null) continue; inter = c; }
+                else { if (exter is not null) continue; exter = c; }
+                if (c.Backends.Length == 0) continue;
+                backends ??= new Dictionary<string, string>(StringComparer.Ordinal);
+                for (int i = 0; i < c.Backends.Length; i++) backends[ProxyCompiler.BackendKey(key, c.Offset + i)] = c.Backends[i];
+            }
+        return new FrontendResult(inter, exter, none, backends);
+    }
+}
