@@ -32,6 +32,40 @@ public sealed class IngressLabTests
         JsonDocument.Parse(Repo.Podwire("get", "svc", svc, "-n", ns, "-o", "json", "--cluster", lab.Name).Stdout).RootElement
             .GetProperty("status").GetProperty("loadBalancer").GetProperty("ingress")[0].GetProperty("ip").GetString()!;
 
+    private sealed class Forward(Process p) : IDisposable
+    {
+        public void Dispose()
+        {
+            p.Kill();
+            p.WaitForExit(5000);
+            p.Dispose();
+        }
+    }
+
+    private static Forward PortForward(TestLab lab, int local, int remote)
+    {
+        var psi = new ProcessStartInfo(Repo.Path_("podwire")) { RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var a in (string[])["port-forward", $"{local}:{remote}", "--cluster", lab.Name]) psi.ArgumentList.Add(a);
+        var p = Process.Start(psi)!;
+        Assert.StartsWith("Forwarding from 127.0.0.1:", p.StandardOutput.ReadLine());
+        return new Forward(p);
+    }
+
+    // The page as headless Chromium renders it (its DOM), the URL's host mapped to 127.0.0.1:PORT.
+    private static string Browse(string url, int port)
+    {
+        var profile = Directory.CreateTempSubdirectory("pw-chromium-");
+        try
+        {
+            var host = new Uri(url).Host;
+            var r = Run("chromium", ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--ignore-certificate-errors",
+                $"--user-data-dir={profile.FullName}", $"--host-resolver-rules=MAP {host} 127.0.0.1:{port}", "--dump-dom", url]);
+            Assert.True(r.ExitCode == 0, r.Stderr);
+            return r.Stdout;
+        }
+        finally { profile.Delete(true); }
+    }
+
     [Fact]
     public void TheIngressServesTheExamplesBehindItsLoadBalancer()
     {
@@ -64,26 +98,21 @@ public sealed class IngressLabTests
             var cert = Run("bash", ["-c", $"ip netns exec pw-{lab.Name}-node-node-1 openssl s_client -connect {vip}:443 -servername shop.example.com </dev/null 2>/dev/null | openssl x509 -noout -subject"]);
             if (cert.ExitCode == 0) Assert.Contains("shop.example.com", cert.Stdout);
 
-            // port-forward with no Service named forwards to the ingress.
+            // port-forward with no Service named forwards to the ingress: an HTTP client and a
+            // real browser (headless Chromium, the name mapped to the forwarded port) on the host.
             int port = 20000 + Random.Shared.Next(20000);
-            var psi = new ProcessStartInfo(Repo.Path_("podwire")) { RedirectStandardOutput = true, UseShellExecute = false };
-            foreach (var a in (string[])["port-forward", $"{port}:80", "--cluster", lab.Name]) psi.ArgumentList.Add(a);
-            using (var forward = Process.Start(psi)!)
+            using (var forward = PortForward(lab, port, 80))
+            using (var secure = PortForward(lab, port + 1, 443))
             {
-                try
-                {
-                    Assert.StartsWith("Forwarding from 127.0.0.1:", forward.StandardOutput.ReadLine());
-                    using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-                    using var req = new HttpRequestMessage(HttpMethod.Get, $"http://127.0.0.1:{port}/hostname");
-                    req.Headers.Host = "shop.example.com";
-                    using var resp = http.Send(req);
-                    Assert.StartsWith("web-", resp.Content.ReadAsStringAsync().Result);
-                }
-                finally
-                {
-                    forward.Kill();
-                    forward.WaitForExit(5000);
-                }
+                using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+                using var req = new HttpRequestMessage(HttpMethod.Get, $"http://127.0.0.1:{port}/hostname");
+                req.Headers.Host = "shop.example.com";
+                using var resp = http.Send(req);
+                Assert.StartsWith("web-", resp.Content.ReadAsStringAsync().Result);
+                var page = Browse($"http://shop.example.com/api/catalog/items", port);
+                Assert.Contains("\"pod\":\"catalog-", page);
+                Assert.Contains("\"host\":\"shop.example.com\"", page);
+                Assert.Contains("\"pod\":\"web-", Browse("https://shop.example.com/", port + 1));
             }
 
             // apply: a new Ingress is served without restarting, and an injection attempt is refused and says so.
