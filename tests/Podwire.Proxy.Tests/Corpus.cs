@@ -9,6 +9,18 @@ internal static class Corpus
 {
     public static readonly string Root = FindRoot();
 
+    /// <summary>A third web pod for the clusterip case (appended to its manifests: one endpoint more).</summary>
+    public const string ThirdWebPod = """
+
+        ---
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: web-3, namespace: default, labels: {app: web}}
+        spec:
+          nodeName: node-1
+          containers: [{name: c, ports: [{containerPort: 8080, name: http}, {containerPort: 5353, protocol: UDP, name: dns}]}]
+        """;
+
     private static string FindRoot([System.Runtime.CompilerServices.CallerFilePath] string thisFile = "")
     {
         for (var d = new DirectoryInfo(Path.GetDirectoryName(thisFile)!); d is not null; d = d.Parent)

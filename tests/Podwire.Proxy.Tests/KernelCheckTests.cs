@@ -59,16 +59,7 @@ public sealed class KernelCheckTests
         // One more endpoint for web, the empty Service gains one, sticky's affinity goes away.
         var text = File.ReadAllText(Path.Combine(Corpus.Dir, "clusterip", "manifests.yaml"))
             .Replace("selector: {app: nothing}", "selector: {app: web}")
-            .Replace("  sessionAffinityConfig: {clientIP: {timeoutSeconds: 60}}\n", "").Replace("sessionAffinity: ClientIP", "sessionAffinity: None") + """
-
-            ---
-            apiVersion: v1
-            kind: Pod
-            metadata: {name: web-3, namespace: default, labels: {app: web}}
-            spec:
-              nodeName: node-1
-              containers: [{name: c, ports: [{containerPort: 8080, name: http}, {containerPort: 5353, protocol: UDP, name: dns}]}]
-            """;
+            .Replace("  sessionAffinityConfig: {clientIP: {timeoutSeconds: 60}}\n", "").Replace("sessionAffinity: ClientIP", "sessionAffinity: None") + Corpus.ThirdWebPod;
         var after = Corpus.LoadYaml(text);
         using var ns = new ThrowawayNetns();
         var a = ProxyCompiler.Compile(before, "node-1");

@@ -17,17 +17,6 @@ public sealed class NetlinkKernelTests
 
     public static IEnumerable<object[]> Cases() => Corpus.Cases();
 
-    private const string ThirdPod = """
-
-        ---
-        apiVersion: v1
-        kind: Pod
-        metadata: {name: web-3, namespace: default, labels: {app: web}}
-        spec:
-          nodeName: node-1
-          containers: [{name: c, ports: [{containerPort: 8080, name: http}, {containerPort: 5353, protocol: UDP, name: dns}]}]
-        """;
-
     private static readonly NftRunner InProcessNft = new(ProcessRunner.Instance);
 
     /// <summary>The lab's way: nft in-process (libnftables), elements over netlink.</summary>
@@ -92,7 +81,7 @@ public sealed class NetlinkKernelTests
         var text = File.ReadAllText(Path.Combine(Corpus.Dir, "clusterip", "manifests.yaml"));
         var tracker = new ProxyChangeTracker("node-1");
         var a = tracker.Update(Corpus.LoadYaml(text)).State;
-        var u = tracker.Update(Corpus.LoadYaml(text + ThirdPod));
+        var u = tracker.Update(Corpus.LoadYaml(text + Corpus.ThirdWebPod));
         using var ns = new KernelCheckTests.ThrowawayNetns();
         using (var syncer = NetlinkSyncer(ns))
         {

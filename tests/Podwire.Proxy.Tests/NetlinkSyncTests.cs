@@ -10,17 +10,6 @@ public sealed class NetlinkSyncTests
 {
     private static readonly string Base = File.ReadAllText(Path.Combine(Corpus.Dir, "clusterip", "manifests.yaml"));
 
-    private const string ThirdPod = """
-
-        ---
-        apiVersion: v1
-        kind: Pod
-        metadata: {name: web-3, namespace: default, labels: {app: web}}
-        spec:
-          nodeName: node-1
-          containers: [{name: c, ports: [{containerPort: 8080, name: http}, {containerPort: 5353, protocol: UDP, name: dns}]}]
-        """;
-
     private sealed class FakeKernel
     {
         public readonly List<string> Log = [];
@@ -83,7 +72,7 @@ public sealed class NetlinkSyncTests
         var a = tracker.Update(Corpus.LoadYaml(Base)).State;
         Assert.True(syncer.Sync("node-1", a).Ok);
         k.Log.Clear();
-        var u = tracker.Update(Corpus.LoadYaml(Base + ThirdPod));
+        var u = tracker.Update(Corpus.LoadYaml(Base + Corpus.ThirdWebPod));
         var r = syncer.Sync("node-1", u.State, u.Touched);
         Assert.True(r.Ok && !r.Full, r.Error);
         Assert.Equal(2, k.Log.Count);
@@ -101,15 +90,15 @@ public sealed class NetlinkSyncTests
 
         // The next nft call takes the unused chains (lb-3, lb-3-a60) with it.
         k.Log.Clear();
-        var four = tracker.Update(Corpus.LoadYaml(Base + ThirdPod + ThirdPod.Replace("web-3", "web-4")));
+        var four = tracker.Update(Corpus.LoadYaml(Base + Corpus.ThirdWebPod + Corpus.ThirdWebPod.Replace("web-3", "web-4")));
         Assert.True(syncer.Sync("node-1", four.State, four.Touched).Ok);
         Assert.StartsWith("nft -f: delete chain ip podwire-proxy lb-3\ndelete chain ip podwire-proxy lb-3-a60\nadd chain ip podwire-proxy lb-4\n", k.Log[0]);
-        Assert.Equal(ProxyRenderer.RenderTable(ProxyCompiler.Compile(Corpus.LoadYaml(Base + ThirdPod + ThirdPod.Replace("web-3", "web-4")), "node-1")),
+        Assert.Equal(ProxyRenderer.RenderTable(ProxyCompiler.Compile(Corpus.LoadYaml(Base + Corpus.ThirdWebPod + Corpus.ThirdWebPod.Replace("web-3", "web-4")), "node-1")),
             ProxyRenderer.RenderTable(syncer.Applied("node-1")!));
 
         // Nothing changed: nothing is sent.
         k.Log.Clear();
-        Assert.True(syncer.Sync("node-1", tracker.Update(Corpus.LoadYaml(Base + ThirdPod + ThirdPod.Replace("web-3", "web-4"))).State).Ok);
+        Assert.True(syncer.Sync("node-1", tracker.Update(Corpus.LoadYaml(Base + Corpus.ThirdWebPod + Corpus.ThirdWebPod.Replace("web-3", "web-4"))).State).Ok);
         Assert.Empty(k.Log);
     }
 
@@ -119,7 +108,7 @@ public sealed class NetlinkSyncTests
         var k = new FakeKernel();
         var syncer = new ProxySyncer(k.Nft, k.Open);
         var a = ProxyCompiler.Compile(Corpus.LoadYaml(Base), "node-1");
-        var b = ProxyCompiler.Compile(Corpus.LoadYaml(Base + ThirdPod), "node-1");
+        var b = ProxyCompiler.Compile(Corpus.LoadYaml(Base + Corpus.ThirdWebPod), "node-1");
         Assert.True(syncer.Sync("node-1", a).Ok);
         k.Answer = batch => batch.Ops[0].Kind == NftSetOpKind.Flush ? null : "nf_tables: delete element ip podwire-proxy internal: ENOENT (No such file or directory)";
         var r = syncer.Sync("node-1", b);
