@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
+using Podwire.Ingress.Forwarding;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace Podwire.Ingress.Server;
@@ -20,10 +21,15 @@ public sealed record ListenOptions(IPEndPoint? Http, IPEndPoint? Https, IPEndPoi
 /// cannot say what SPECS 4 says — an exact host beats a wildcard only while one of its paths
 /// matches, an element-wise Prefix, the defaultBackend fallbacks — so matching is
 /// <see cref="Routing.RouteTable"/> (held equal to IngressRouter by a property test) and YARP
-/// does what it is best at: <see cref="IHttpForwarder"/> streams the exchange (HTTP/1.1, HTTP/2,
-/// WebSocket upgrades, trailers) over one pooled <see cref="SocketsHttpHandler"/> shared by every
-/// configuration, so a reload keeps backend connections warm. The pipeline is one terminal
-/// delegate: no endpoint routing, no per-request DI scope, no logging on the hot path.
+/// forwards. The common case — an HTTP/1.x request without a chunked body to a plain-HTTP
+/// backend — goes through <see cref="Http1Forwarder"/>, which writes the request head from
+/// Kestrel's parsed request and parses the response head in place over its own keep-alive pool
+/// (measured ≈ −2.5 µs CPU per request against YARP's HttpRequestMessage/HttpResponseMessage
+/// path, bench/ingress). Everything else stays with YARP, which does it best:
+/// <see cref="IHttpForwarder"/> streams the exchange (HTTP/2 clients, WebSocket upgrades, chunked
+/// request bodies, trailers) over one pooled <see cref="SocketsHttpHandler"/>. Both pools are
+/// shared by every configuration, so a reload keeps backend connections warm. The pipeline is
+/// one terminal delegate: no endpoint routing, no per-request DI scope, no logging on the hot path.
 /// </remarks>
 public sealed class ProxyServer : IAsyncDisposable
 {
@@ -34,6 +40,8 @@ public sealed class ProxyServer : IAsyncDisposable
     private readonly ConfigHolder _holder;
     private readonly IHttpForwarder _forwarder;
     private readonly HttpMessageInvoker _client;
+    private readonly UpstreamPools _pools = new(idleTimeout: TimeSpan.FromSeconds(60), activityTimeout: TimeSpan.FromSeconds(100));
+    private readonly Http1Forwarder _http1;
     private readonly ForwarderRequestConfig _requestConfig = new()
     {
         ActivityTimeout = TimeSpan.FromSeconds(100),
@@ -54,7 +62,13 @@ public sealed class ProxyServer : IAsyncDisposable
         builder.Services.AddHttpForwarder();
         // Requests run on the socket thread that read them (no thread-pool hop); safe here
         // because nothing on the request path blocks.
-        builder.WebHost.UseSockets(o => o.UnsafePreferInlineScheduling = true);
+        // No zero-byte read before each receive: it saves a buffer per idle connection but costs
+        // a syscall per request.
+        builder.WebHost.UseSockets(o =>
+        {
+            o.UnsafePreferInlineScheduling = true;
+            o.WaitForDataBeforeAllocatingBuffer = false;
+        });
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
@@ -88,6 +102,7 @@ public sealed class ProxyServer : IAsyncDisposable
             ConnectTimeout = TimeSpan.FromSeconds(5),
             PooledConnectionIdleTimeout = TimeSpan.FromSeconds(60),
         });
+        _http1 = new Http1Forwarder(_pools);
         _app.Run(HandleAsync);
     }
 
@@ -115,8 +130,10 @@ public sealed class ProxyServer : IAsyncDisposable
         var request = context.Request;
         var target = config.Routes.Match(request.Host.Value, request.Path.Value);
         if (target is null) return WriteAsync(context, StatusCodes.Status404NotFound, NotFoundBody);
-        var destination = target.Backend?.Next();
+        if (target.Backend is not { } backend) return WriteAsync(context, StatusCodes.Status503ServiceUnavailable, UnavailableBody);
+        var (destination, pool) = backend.NextUpstream(_pools);
         if (destination is null) return WriteAsync(context, StatusCodes.Status503ServiceUnavailable, UnavailableBody);
+        if (pool is not null && Http1Forwarder.CanForward(context)) return _http1.ForwardAsync(context, pool);
         var pending = _forwarder.SendAsync(context, destination, _client, _requestConfig, ForwardedTransformer.Instance);
         return pending.IsCompletedSuccessfully ? Task.CompletedTask : pending.AsTask();
     }
@@ -160,5 +177,6 @@ public sealed class ProxyServer : IAsyncDisposable
     {
         await _app.DisposeAsync();
         _client.Dispose();
+        _pools.Dispose();
     }
 }

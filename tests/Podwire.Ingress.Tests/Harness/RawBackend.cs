@@ -1,0 +1,104 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Podwire.Ingress.Tests.Harness;
+
+/// <summary>
+/// A backend speaking hand-written HTTP/1.1 bytes, for framing cases a real server would not
+/// produce on demand: a script per path returns the exact response bytes, written in pieces
+/// (to exercise incremental parsing) and optionally followed by closing the connection. It
+/// records every request head it received and how many connections were opened to it.
+/// </summary>
+public sealed class RawBackend : IAsyncDisposable
+{
+    /// <summary>What to answer: the bytes, the size of the pieces they are written in (0 = at once), and whether to close afterwards.</summary>
+    public sealed record Reply(byte[] Bytes, int Piece = 0, bool Close = false, bool CloseWithoutAnswer = false);
+
+    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+    private readonly Func<string, string, byte[], Reply> _script;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly List<string> _heads = [];
+    private int _connections;
+
+    public RawBackend(Func<string, string, byte[], Reply> script)
+    {
+        _script = script;
+        _listener.Start();
+        _ = AcceptLoop();
+    }
+
+    public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
+    public int Connections => Volatile.Read(ref _connections);
+    public IReadOnlyList<string> Heads { get { lock (_heads) return [.. _heads]; } }
+
+    public static Reply Text(string response, int piece = 0, bool close = false) => new(Encoding.ASCII.GetBytes(response), piece, close);
+
+    private async Task AcceptLoop()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            Socket s;
+            try { s = await _listener.AcceptSocketAsync(_stop.Token); }
+            catch (Exception) { return; }
+            Interlocked.Increment(ref _connections);
+            _ = Serve(s);
+        }
+    }
+
+    private async Task Serve(Socket s)
+    {
+        using var _ = s;
+        var buffer = new byte[256 * 1024];
+        int have = 0;
+        try
+        {
+            while (true)
+            {
+                int end;
+                while ((end = buffer.AsSpan(0, have).IndexOf("\r\n\r\n"u8)) < 0)
+                {
+                    int r = await s.ReceiveAsync(buffer.AsMemory(have), SocketFlags.None, _stop.Token);
+                    if (r == 0) return;
+                    have += r;
+                }
+                string head = Encoding.ASCII.GetString(buffer, 0, end + 4);
+                lock (_heads) _heads.Add(head);
+                var requestLine = head[..head.IndexOf('\r')].Split(' ');
+                long length = 0;
+                foreach (var line in head.Split("\r\n"))
+                    if (line.StartsWith("Content-Length:", StringComparison.OrdinalIgnoreCase)) length = long.Parse(line[15..].Trim());
+                int consumed = end + 4;
+                while (have - consumed < length)
+                {
+                    int r = await s.ReceiveAsync(buffer.AsMemory(have), SocketFlags.None, _stop.Token);
+                    if (r == 0) return;
+                    have += r;
+                }
+                var body = buffer.AsSpan(consumed, (int)length).ToArray();
+                consumed += (int)length;
+                buffer.AsSpan(consumed, have - consumed).CopyTo(buffer);
+                have -= consumed;
+
+                var reply = _script(requestLine[0], requestLine[1], body);
+                if (reply.CloseWithoutAnswer) return;
+                if (reply.Piece <= 0) await s.SendAsync(reply.Bytes, SocketFlags.None);
+                else
+                    for (int i = 0; i < reply.Bytes.Length; i += reply.Piece)
+                    {
+                        await s.SendAsync(reply.Bytes.AsMemory(i, Math.Min(reply.Piece, reply.Bytes.Length - i)), SocketFlags.None);
+                        await Task.Delay(1);
+                    }
+                if (reply.Close) { s.Shutdown(SocketShutdown.Both); return; }
+            }
+        }
+        catch (Exception e) when (e is SocketException or OperationCanceledException or ObjectDisposedException) { }
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        _stop.Cancel();
+        _listener.Stop();
+        return ValueTask.CompletedTask;
+    }
+}
