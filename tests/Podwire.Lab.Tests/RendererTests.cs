@@ -56,6 +56,20 @@ public class RendererTests
     }
 
     [Fact]
+    public void VxlanLeavesOnlyItsOwnOuterPacketsUntracked()
+    {
+        var plan = Plan("flannel-vxlan", out var be);
+        var n2 = LabRenderer.Node(plan, plan.Nodes[1], be);
+        Assert.Contains(n2.Nft, l => l == "table ip podwire-vxlan {");
+        Assert.Contains(n2.Nft, l => l.Trim() == "ip saddr 172.18.0.0/24 ip daddr 172.18.0.3 udp dport 8472 notrack");
+        Assert.Contains(n2.Nft, l => l.Trim() == "ip saddr 172.18.0.3 ip daddr 172.18.0.0/24 udp dport 8472 notrack");
+        // Pod packets inside the tunnel and everything else keep conntrack (proxy NAT, policy).
+        Assert.Equal(2, n2.Nft.Count(l => l.Contains("notrack")));
+        var hostGw = Plan("flannel-host-gw", out var hg);
+        Assert.DoesNotContain(LabRenderer.Node(hostGw, hostGw.Nodes[1], hg).Nft, l => l.Contains("notrack"));
+    }
+
+    [Fact]
     public void HostGwRoutesViaUnderlayAddresses()
     {
         var plan = Plan("flannel-host-gw", out var be);

@@ -11,11 +11,15 @@ namespace Podwire.Lab.Backends;
 /// underlay address. Unlike Flannel, leases are not watched through the API server: the lab
 /// computes them from the derived cluster, and the VTEP MAC is derived from the node name so a
 /// rebuilt lab gets the same one. The pod MTU is the underlay MTU − 50 (VXLAN's overhead).
+/// The encapsulated packets themselves (UDP 8472 between node addresses) are not tracked, as
+/// Calico does for its VXLAN: conntrack still sees every pod packet inside the tunnel, where the
+/// proxy and policy need it, and a second lookup per packet for the outer header buys nothing.
 /// </summary>
 public sealed class FlannelVxlan : IBackend
 {
     public const int Vni = 1;
     public const int Port = 8472;
+    public const string NotrackTable = "podwire-vxlan";
 
     public string Name => "flannel-vxlan";
     public int MtuOverhead => 50;
@@ -34,5 +38,15 @@ public sealed class FlannelVxlan : IBackend
             script.Ip.Add($"route replace {remote.PodCidr} via {vtep} dev {dev} onlink");
             script.Bridge.Add($"fdb append {remote.VtepMac} dev {dev} dst {remote.UnderlayIP}");
         }
+        script.Nft.Add($"table ip {NotrackTable} {{");
+        script.Nft.Add("  chain prerouting {");
+        script.Nft.Add("    type filter hook prerouting priority raw; policy accept;");
+        script.Nft.Add($"    ip saddr {plan.UnderlayCidr} ip daddr {node.UnderlayIP} udp dport {Port} notrack");
+        script.Nft.Add("  }");
+        script.Nft.Add("  chain output {");
+        script.Nft.Add("    type filter hook output priority raw; policy accept;");
+        script.Nft.Add($"    ip saddr {node.UnderlayIP} ip daddr {plan.UnderlayCidr} udp dport {Port} notrack");
+        script.Nft.Add("  }");
+        script.Nft.Add("}");
     }
 }
