@@ -16,6 +16,13 @@ public interface IBackend
 
     /// <summary>Devices, routes, neighbours and FDB entries on <paramref name="node"/> to reach the other nodes' pods.</summary>
     void Render(LabPlan plan, NodePlan node, NodeScript script);
+
+    /// <summary>
+    /// The GSO/GRO size every link of the lab gets (BIG TCP), or null for the kernel default
+    /// (64 KiB). Applied to all of the lab's links, the underlay's included, so node-to-node
+    /// traffic gets the same as pod traffic.
+    /// </summary>
+    uint? GsoMaxSize => null;
 }
 
 public static class Backends

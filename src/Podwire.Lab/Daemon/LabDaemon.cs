@@ -93,6 +93,7 @@ public sealed class LabDaemon
             Say($"attaching {_plan.Pods.Count} pods through CNI ({(_state.ReferenceCni ? "reference bridge + host-local" : "podwire-cni")})");
             _builder.AddPods(_plan, _plan.Pods);
             _builder.Reconcile(_plan);
+            ApplyGsoSize();
             _cluster = cluster;
             SyncComponents();
             _probes = new ProbeServer(_log);
@@ -107,6 +108,18 @@ public sealed class LabDaemon
             lock (_gate) { _phase = "failed"; _failure = e.Message; }
             Say("failed: " + e.Message);
         }
+    }
+
+    // The backend's GSO/GRO size (BIG TCP) on every link of every lab namespace, new pods' included.
+    private void ApplyGsoSize()
+    {
+        if (_backend!.GsoMaxSize is not uint size) return;
+        var sw = Stopwatch.StartNew();
+        var failures = new List<string>();
+        foreach (var ns in Netns.List(new LabNames(_state.Cluster).Prefix))
+            foreach (var f in LinkGsoSizes.Apply(ns, size)) failures.Add($"{ns} {f}");
+        Say(failures.Count == 0 ? $"GSO/GRO size {size} (BIG TCP) on every link in {sw.ElapsedMilliseconds} ms"
+            : $"GSO/GRO size {size} not taken by {failures.Count} link(s) (kernel < 6.3?), e.g. {failures[0]}");
     }
 
     private void SyncComponents()
@@ -325,6 +338,7 @@ public sealed class LabDaemon
         Directory.Move(staged, _paths.ManifestDir);
         _plan = next;
         _builder!.Reconcile(next);
+        if (added.Count > 0) ApplyGsoSize();
         _cluster = cluster;
         SyncComponents();
         // Controllers started by this apply read the new state already; SIGHUP could reach them before their handler.
