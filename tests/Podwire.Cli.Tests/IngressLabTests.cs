@@ -12,44 +12,13 @@ namespace Podwire.Cli.Tests;
 [Collection("lab")]
 public sealed class IngressLabTests
 {
-    private static Repo.Result Curl(TestLab lab, params string[] args) =>
-        Run("ip", ["netns", "exec", $"pw-{lab.Name}-node-node-1", "curl", "-sS", "-m", "5", .. args]);
-
-    private static Repo.Result Run(string file, string[] args)
-    {
-        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        return new Repo.Result(p.ExitCode, stdout.Result, stderr);
-    }
+    private static Repo.Result Curl(TestLab lab, params string[] args) => lab.InNetns("node-node-1", ["curl", "-sS", "-m", "5", .. args]);
 
     private static string Who(string json) => JsonDocument.Parse(json).RootElement.GetProperty("pod").GetString()!;
 
     private static string LoadBalancerIp(TestLab lab, string ns, string svc) =>
         JsonDocument.Parse(Repo.Podwire("get", "svc", svc, "-n", ns, "-o", "json", "--cluster", lab.Name).Stdout).RootElement
             .GetProperty("status").GetProperty("loadBalancer").GetProperty("ingress")[0].GetProperty("ip").GetString()!;
-
-    private sealed class Forward(Process p) : IDisposable
-    {
-        public void Dispose()
-        {
-            p.Kill();
-            p.WaitForExit(5000);
-            p.Dispose();
-        }
-    }
-
-    private static Forward PortForward(TestLab lab, int local, int remote)
-    {
-        var psi = new ProcessStartInfo(Repo.Path_("podwire")) { RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var a in (string[])["port-forward", $"{local}:{remote}", "--cluster", lab.Name]) psi.ArgumentList.Add(a);
-        var p = Process.Start(psi)!;
-        Assert.StartsWith("Forwarding from 127.0.0.1:", p.StandardOutput.ReadLine());
-        return new Forward(p);
-    }
 
     // The page as headless Chromium renders it (its DOM), the URL's host mapped to 127.0.0.1:PORT.
     private static string Browse(string url, int port)
@@ -58,7 +27,7 @@ public sealed class IngressLabTests
         try
         {
             var host = new Uri(url).Host;
-            var r = Run("chromium", ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--ignore-certificate-errors",
+            var r = Repo.Run("chromium", ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--ignore-certificate-errors",
                 $"--user-data-dir={profile.FullName}", $"--host-resolver-rules=MAP {host} 127.0.0.1:{port}", "--dump-dom", url]);
             Assert.True(r.ExitCode == 0, r.Stderr);
             return r.Stdout;
@@ -95,14 +64,15 @@ public sealed class IngressLabTests
             var tls = Curl(lab, "-k", "-w", "\n%{http_code} %{ssl_verify_result}", "--resolve", $"shop.example.com:443:{vip}", "https://shop.example.com/api/catalog/x");
             Assert.True(tls.ExitCode == 0, tls.Stderr);
             Assert.StartsWith("catalog-", Who(tls.Stdout.Split('\n')[0]));
-            var cert = Run("bash", ["-c", $"ip netns exec pw-{lab.Name}-node-node-1 openssl s_client -connect {vip}:443 -servername shop.example.com </dev/null 2>/dev/null | openssl x509 -noout -subject"]);
-            if (cert.ExitCode == 0) Assert.Contains("shop.example.com", cert.Stdout);
+            var cert = Repo.Run("bash", ["-c", $"ip netns exec pw-{lab.Name}-node-node-1 openssl s_client -connect {vip}:443 -servername shop.example.com </dev/null 2>/dev/null | openssl x509 -noout -subject"]);
+            Assert.True(cert.ExitCode == 0, cert.Stderr);
+            Assert.Contains("CN = shop.example.com", cert.Stdout);
 
             // port-forward with no Service named forwards to the ingress: an HTTP client and a
             // real browser (headless Chromium, the name mapped to the forwarded port) on the host.
             int port = 20000 + Random.Shared.Next(20000);
-            using (var forward = PortForward(lab, port, 80))
-            using (var secure = PortForward(lab, port + 1, 443))
+            using (lab.PortForward($"{port}:80"))
+            using (lab.PortForward($"{port + 1}:443"))
             {
                 using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
                 using var req = new HttpRequestMessage(HttpMethod.Get, $"http://127.0.0.1:{port}/hostname");

@@ -55,16 +55,6 @@ public sealed class LabTests
           containers: [{name: c, ports: [{containerPort: 8080, name: http}, {containerPort: 5353, protocol: UDP}]}]
         """;
 
-    private static string Run(string file, params string[] args)
-    {
-        var psi = new System.Diagnostics.ProcessStartInfo(file) { RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = System.Diagnostics.Process.Start(psi)!;
-        var output = p.StandardOutput.ReadToEnd();
-        p.WaitForExit();
-        return output;
-    }
-
     private static string WriteTemp(string yaml)
     {
         var dir = Directory.CreateTempSubdirectory("pw-labtest-");
@@ -102,7 +92,7 @@ public sealed class LabTests
         Assert.True(ping.ExitCode == 0, ping.Stdout + ping.Stderr);
         // host-gw runs BIG TCP on every link, the pod's and the underlay's alike; VXLAN cannot.
         Assert.Contains($"gso_max_size {gso} ", lab.Exec("default/a1", "ip", "-d", "link", "show", "eth0").Stdout);
-        Assert.Contains($"gso_max_size {gso} ", Run("ip", "-n", $"pw-{lab.Name}-node-node-1", "-d", "link", "show", "eth0"));
+        Assert.Contains($"gso_max_size {gso} ", lab.InNetns("node-node-1", "ip", "-d", "link", "show", "eth0").Stdout);
 
         var a1 = pods.EnumerateArray().First(p => p.GetProperty("metadata").GetProperty("name").GetString() == "a1");
         Assert.Equal($"pw-{lab.Name}-pod-default.a1", a1.GetProperty("metadata").GetProperty("annotations").GetProperty("podwire.io/netns").GetString());
@@ -251,15 +241,7 @@ public sealed class LabTests
     public void TheHostNetworkIsUntouched()
     {
         if (!IsRoot) return;
-        static string Host(string prog, params string[] args)
-        {
-            var psi = new System.Diagnostics.ProcessStartInfo(prog) { RedirectStandardOutput = true, UseShellExecute = false };
-            foreach (var a in args) psi.ArgumentList.Add(a);
-            using var p = System.Diagnostics.Process.Start(psi)!;
-            var o = p.StandardOutput.ReadToEnd();
-            p.WaitForExit();
-            return o;
-        }
+        static string Host(string prog, params string[] args) => Repo.Run(prog, args).Stdout;
         // Only this test's own objects may differ; other labs (other tests) may come and go meanwhile.
         static string Links() => string.Join("\n", Host("ip", "-o", "link", "show").Split('\n').Select(l => l.Split(':').Skip(1).FirstOrDefault()?.Trim()).Where(n => n is not null).Order());
         var linksBefore = Links();
@@ -324,19 +306,10 @@ public sealed class LabTests
 
         // port-forward puts the Service on the host's loopback (and only there).
         int port = 20000 + Random.Shared.Next(20000);
-        var psi = new System.Diagnostics.ProcessStartInfo(Repo.Path_("podwire")) { RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var a in (string[])["port-forward", "shop/web", $"{port}:80", "--cluster", lab.Name]) psi.ArgumentList.Add(a);
-        using var forward = System.Diagnostics.Process.Start(psi)!;
-        try
+        using (lab.PortForward("shop/web", $"{port}:80"))
         {
-            Assert.StartsWith("Forwarding from 127.0.0.1:", forward.StandardOutput.ReadLine());
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
             Assert.StartsWith("web-", http.GetStringAsync($"http://127.0.0.1:{port}/hostname").Result);
-        }
-        finally
-        {
-            forward.Kill();
-            forward.WaitForExit(5000);
         }
     }
 

@@ -114,16 +114,7 @@ public sealed class ProxyLabTests(ProxyLabTests.ProxyLab lab) : IClassFixture<Pr
         public Repo.Result Exec(string pod, params string[] cmd) => Repo.Podwire(["exec", pod, "--cluster", Name, "--", .. cmd]);
 
         /// <summary>Runs a command in one of the lab's own namespaces (node-…, underlay).</summary>
-        public Repo.Result InNetns(string suffix, params string[] cmd)
-        {
-            var psi = new ProcessStartInfo("ip") { RedirectStandardOutput = true, RedirectStandardError = true };
-            foreach (var a in (string[])["netns", "exec", $"pw-{Name}-{suffix}", .. cmd]) psi.ArgumentList.Add(a);
-            using var p = Process.Start(psi)!;
-            var err = p.StandardError.ReadToEndAsync();
-            var stdout = p.StandardOutput.ReadToEnd();
-            p.WaitForExit();
-            return new Repo.Result(p.ExitCode, stdout, err.Result);
-        }
+        public Repo.Result InNetns(string suffix, params string[] cmd) => Repo.Run("ip", ["netns", "exec", $"pw-{Name}-{suffix}", .. cmd]);
 
         public void Dispose()
         {

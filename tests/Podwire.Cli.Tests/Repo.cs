@@ -2,7 +2,7 @@ using System.Diagnostics;
 
 namespace Podwire.Cli.Tests;
 
-/// <summary>Runs ./podwire from the repository root as a user would, capturing output and exit code.</summary>
+/// <summary>Runs ./podwire (and other programs) from the repository root as a user would, capturing output and exit code.</summary>
 public static class Repo
 {
     public static readonly string Root = FindRoot();
@@ -20,9 +20,14 @@ public static class Repo
 
     public sealed record Result(int ExitCode, string Stdout, string Stderr);
 
-    public static Result PodwireWithInput(string? stdin, params string[] args)
+    public static Result PodwireWithInput(string? stdin, params string[] args) => Start(Path.Combine(Root, "podwire"), args, stdin);
+
+    /// <summary>Runs any program (ip, nft, curl, chromium…) from the repository root, output captured.</summary>
+    public static Result Run(string file, params string[] args) => Start(file, args, null);
+
+    private static Result Start(string file, string[] args, string? stdin)
     {
-        var psi = new ProcessStartInfo(Path.Combine(Root, "podwire"))
+        var psi = new ProcessStartInfo(file)
         {
             WorkingDirectory = Root,
             RedirectStandardOutput = true,
@@ -36,7 +41,7 @@ public static class Repo
         p.StandardInput.Close();
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(600_000)) { p.Kill(true); throw new TimeoutException("podwire did not finish"); }
+        if (!p.WaitForExit(600_000)) { p.Kill(true); throw new TimeoutException($"{file} did not finish"); }
         return new Result(p.ExitCode, stdout.Result, stderr.Result);
     }
 

@@ -24,6 +24,31 @@ public sealed class TestLab : IDisposable
 
     public Repo.Result Exec(string pod, params string[] cmd) => Repo.Podwire(["exec", pod, "--cluster", Name, "--", .. cmd]);
 
+    /// <summary>Runs a command in one of the lab's own namespaces (node-node-1, underlay, …).</summary>
+    public Repo.Result InNetns(string suffix, params string[] cmd) => Repo.Run("ip", ["netns", "exec", $"pw-{Name}-{suffix}", .. cmd]);
+
+    /// <summary><c>podwire port-forward ARGS… --cluster NAME</c>, running until disposed; returns once it listens.</summary>
+    public IDisposable PortForward(params string[] args)
+    {
+        var psi = new System.Diagnostics.ProcessStartInfo(Repo.Path_("podwire")) { RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var a in (string[])["port-forward", .. args, "--cluster", Name]) psi.ArgumentList.Add(a);
+        var p = System.Diagnostics.Process.Start(psi)!;
+        var forward = new Forward(p);
+        try { Assert.StartsWith("Forwarding from 127.0.0.1:", p.StandardOutput.ReadLine()); }
+        catch { forward.Dispose(); throw; }
+        return forward;
+    }
+
+    private sealed class Forward(System.Diagnostics.Process p) : IDisposable
+    {
+        public void Dispose()
+        {
+            p.Kill();
+            p.WaitForExit(5000);
+            p.Dispose();
+        }
+    }
+
     public JsonElement Pods()
     {
         var r = Repo.Podwire("get", "pods", "-A", "-o", "json", "--cluster", Name);

@@ -82,13 +82,9 @@ public sealed class TraceLabTests
         // The trace tables are gone again.
         foreach (var node in (string[])["node-1", "node-2"])
         {
-            var psi = new System.Diagnostics.ProcessStartInfo("ip") { RedirectStandardOutput = true, UseShellExecute = false };
-            foreach (var a in (string[])["netns", "exec", $"pw-{cluster}-node-{node}", "nft", "list", "tables"]) psi.ArgumentList.Add(a);
-            using var p = System.Diagnostics.Process.Start(psi)!;
-            var listed = p.StandardOutput.ReadToEnd();
-            p.WaitForExit();
-            Assert.Equal(0, p.ExitCode);
-            Assert.DoesNotContain("podwire-trace", listed);
+            var listed = Repo.Run("ip", "netns", "exec", $"pw-{cluster}-node-{node}", "nft", "list", "tables");
+            Assert.Equal(0, listed.ExitCode);
+            Assert.DoesNotContain("podwire-trace", listed.Stdout);
         }
     }
 }

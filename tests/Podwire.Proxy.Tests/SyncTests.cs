@@ -5,22 +5,11 @@ public sealed class SyncTests
 {
     private static readonly string Base = File.ReadAllText(Path.Combine(Corpus.Dir, "clusterip", "manifests.yaml"));
 
-    private const string ThirdPod = """
-
-        ---
-        apiVersion: v1
-        kind: Pod
-        metadata: {name: web-3, namespace: default, labels: {app: web}}
-        spec:
-          nodeName: node-1
-          containers: [{name: c, ports: [{containerPort: 8080, name: http}, {containerPort: 5353, protocol: UDP, name: dns}]}]
-        """;
-
     [Fact]
     public void AddingOneEndpointIsATinyElementDelta()
     {
         var a = ProxyCompiler.Compile(Corpus.LoadYaml(Base), "node-1");
-        var b = ProxyCompiler.Compile(Corpus.LoadYaml(Base + ThirdPod), "node-1");
+        var b = ProxyCompiler.Compile(Corpus.LoadYaml(Base + Corpus.ThirdWebPod), "node-1");
         var delta = ProxyRenderer.RenderDelta(a, b);
         Assert.Equal(
             """
@@ -50,7 +39,7 @@ public sealed class SyncTests
         bool fail = false;
         var syncer = new ProxySyncer((node, script) => { scripts.Add(script); return fail && !script.StartsWith("add table") ? "nft: boom" : null; });
         var a = ProxyCompiler.Compile(Corpus.LoadYaml(Base), "node-1");
-        var b = ProxyCompiler.Compile(Corpus.LoadYaml(Base + ThirdPod), "node-1");
+        var b = ProxyCompiler.Compile(Corpus.LoadYaml(Base + Corpus.ThirdWebPod), "node-1");
 
         var r1 = syncer.Sync("node-1", a);
         Assert.True(r1.Full && r1.Ok);

@@ -143,6 +143,10 @@ public static class Common
     }
 
     /// <summary>Splits <c>ns/name</c> (or bare <c>name</c> in <paramref name="defaultNs"/>).</summary>
+    /// <summary>A --port value, checked as the API server checks port numbers.</summary>
+    public static int Port(int value, string flag = "--port") =>
+        value is >= 1 and <= 65535 ? value : throw new CliException($"{flag}: Invalid value: {value}: must be between 1 and 65535, inclusive");
+
     public static (string Ns, string Name) NsName(string flag, string value, string defaultNs = "default")
     {
         var parts = value.Split('/');

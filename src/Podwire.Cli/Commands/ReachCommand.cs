@@ -34,8 +34,7 @@ public static class ReachCommand
         {
             var format = pr.GetValue(output)!;
             Common.CheckOutput(format, "table", "json");
-            int portNumber = pr.GetValue(port);
-            if (portNumber is < 1 or > 65535) throw new CliException($"--port: Invalid value: {portNumber}: must be between 1 and 65535, inclusive");
+            int portNumber = Common.Port(pr.GetValue(port));
             var proto = PolicyCommon.ParseProtocol("--protocol", pr.GetValue(protocol)!);
             var engine = PolicyCommon.Build(pr, ctx.Err);
             var src = PolicyCommon.Endpoint(engine.Cluster, "--from", pr.GetValue(from)!);

@@ -25,8 +25,7 @@ public static class ResolveCommand
             var format = pr.GetValue(output)!;
             Common.CheckOutput(format, "table", "json");
             var (ns, name) = Common.NsName("--service", pr.GetValue(service)!);
-            int portNumber = pr.GetValue(port);
-            if (portNumber is < 1 or > 65535) throw new CliException($"--port: Invalid value: {portNumber}: must be between 1 and 65535, inclusive");
+            int portNumber = Common.Port(pr.GetValue(port));
             var cluster = Common.Load(pr, ctx.Err);
             if (cluster.FindService(ns, name) is null)
                 throw new CliException($"service \"{ns}/{name}\" not found", ExitCodes.Failed);

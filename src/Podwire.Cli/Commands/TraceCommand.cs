@@ -53,8 +53,7 @@ public static class TraceCommand
         {
             var format = pr.GetValue(output)!;
             Common.CheckOutput(format, "table", "json");
-            int portNumber = pr.GetValue(port);
-            if (portNumber is < 1 or > 65535) throw new CliException($"--port: Invalid value: {portNumber}: must be between 1 and 65535, inclusive");
+            int portNumber = Common.Port(pr.GetValue(port));
             var proto = PolicyCommon.ParseProtocol("--protocol", pr.GetValue(protocol)!);
             if (proto == Protocol.SCTP) throw new CliException("--protocol: Unsupported value: \"SCTP\": supported values: \"TCP\", \"UDP\"");
             LabCommon.RequireRoot();

@@ -122,7 +122,19 @@ public static class LabSystem
         return new DerivedCluster(model, NamespaceController.Derive(model), user.Nodes, pods, allServices, slices);
     }
 
+    // The add-ons' model depends only on the options (defaults, domain); every Load derives with
+    // the same options, so it is built once per options and reused.
+    private static volatile Tuple<ClusterOptions, ClusterModel>? _built;
+
     private static ClusterModel Build(ClusterOptions options)
+    {
+        if (_built is { } b && b.Item1 == options) return b.Item2;
+        var model = Parse(options);
+        _built = Tuple.Create(options, model);
+        return model;
+    }
+
+    private static ClusterModel Parse(ClusterOptions options)
     {
         var loaded = ClusterLoader.FromLoadResult(ManifestLoader.LoadTexts([("<podwire lab add-ons>", Manifest)]), options);
         return loaded.Ok ? loaded.Model! : throw new InvalidOperationException("the lab add-on manifest is invalid: " + string.Join("; ", loaded.Problems));
