@@ -13,7 +13,10 @@ namespace Podwire.Proxy;
 /// <item>a chain per endpoint COUNT (<c>lb-N</c>), not per Service, draws <c>numgen random mod N</c>
 /// into <c>meta mark</c>; variants: <c>m</c> marks the connection for masquerade (ct mark bit),
 /// <c>x</c> selects the external (node-local) endpoint list by a bucket offset, <c>-aT</c> adds
-/// ClientIP affinity with timeout T seconds (a dynamic map client . frontend → bucket).</item>
+/// ClientIP affinity with timeout T seconds (a dynamic map client . frontend → bucket). A
+/// remembered bucket is used only while the chain still has it; unlike kube-proxy, which keeps a
+/// set of clients per endpoint, a client can move when its Service's endpoint list changes
+/// (its bucket may then name another endpoint).</item>
 /// <item><c>backends</c>: <c>address . protocol . port . bucket → endpoint address . port</c>, read
 /// by one shared <c>dnat</c> rule.</item>
 /// <item><c>no-endpoints</c>: frontends of Services without any usable endpoint, rejected (TCP reset,

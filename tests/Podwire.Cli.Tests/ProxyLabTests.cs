@@ -187,6 +187,62 @@ public sealed class ProxyLabTests(ProxyLabTests.ProxyLab lab) : IClassFixture<Pr
     }
 
     [Fact]
+    public void AStickyClientWhoseEndpointWentAwayIsServedByAnotherOne()
+    {
+        if (!IsRoot) return;
+        string Shrink(string selector) => Manifests + $$$"""
+
+            ---
+            apiVersion: v1
+            kind: Service
+            metadata: {name: shrink, namespace: default}
+            spec:
+              clusterIP: 10.96.100.15
+              selector: {{{selector}}}
+              sessionAffinity: ClientIP
+              sessionAffinityConfig: {clientIP: {timeoutSeconds: 60}}
+              ports: [{port: 80, targetPort: 8080}]
+            """;
+        var dir = Directory.CreateTempSubdirectory("pw-proxytest-");
+        try
+        {
+            void Apply(string manifests)
+            {
+                File.WriteAllText(Path.Combine(dir.FullName, "cluster.yaml"), manifests);
+                var apply = Repo.Podwire("apply", "-f", dir.FullName, "--cluster", lab.Name);
+                Assert.True(apply.ExitCode == 0, apply.Stderr);
+            }
+            string Get() => lab.Exec("default/client", "curl", "-s", "-m", "2", "http://10.96.100.15/hostname").Stdout;
+            Apply(Shrink("{app: a}"));
+            var up = Stopwatch.StartNew();
+            while (Get() is not ("a1" or "a2") && up.Elapsed < TimeSpan.FromSeconds(10)) Thread.Sleep(100);
+            // The client is remembered on bucket 1 of 2 (written into the kernel's affinity map, so
+            // the test does not depend on the draw)...
+            var clientIp = lab.InNetns("pod-default.client", "ip", "-4", "-o", "addr", "show", "eth0").Stdout.Split(' ', StringSplitOptions.RemoveEmptyEntries)[3].Split('/')[0];
+            string element = $"{{ {clientIp} . 10.96.100.15 . tcp . 80 }}";
+            lab.InNetns("node-node-2", "nft", "delete", "element", "ip", "podwire-proxy", "affinity", element);
+            var seed = lab.InNetns("node-node-2", "nft", "add", "element", "ip", "podwire-proxy", "affinity", $"{{ {clientIp} . 10.96.100.15 . tcp . 80 timeout 60s : 1 }}");
+            Assert.True(seed.ExitCode == 0, seed.Stderr);
+            string sticky = Get();
+            Assert.Equal(sticky, Get());
+            // ...then the Service shrinks to one endpoint, so bucket 1 no longer exists. The client
+            // is drawn again instead of its connection going on un-NATed to the ClusterIP.
+            Apply(Shrink("{app: a, local: \"yes\"}"));
+            var sw = Stopwatch.StartNew();
+            while (!lab.InNetns("node-node-2", "nft", "list", "map", "ip", "podwire-proxy", "internal").Stdout.Contains("10.96.100.15 . tcp . 80 : goto lb-1-a60")
+                   && sw.Elapsed < TimeSpan.FromSeconds(10)) Thread.Sleep(100);
+            Assert.Equal("a1", Get());
+            Assert.Equal("a1", Get());
+        }
+        finally
+        {
+            File.WriteAllText(Path.Combine(dir.FullName, "cluster.yaml"), Manifests);
+            Repo.Podwire("apply", "-f", dir.FullName, "--cluster", lab.Name);
+            dir.Delete(true);
+        }
+    }
+
+    [Fact]
     public void ExternalTrafficPolicyLocalKeepsTheClientIpAndHealthChecksAnswer()
     {
         if (!IsRoot) return;

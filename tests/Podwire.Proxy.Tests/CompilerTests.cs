@@ -37,11 +37,22 @@ public sealed class CompilerTests
         var chain = s.Chains["lb-2-a60"];
         Assert.Equal(
         [
-            "meta mark set ip saddr . ip daddr . meta l4proto . th dport map @affinity update @affinity { ip saddr . ip daddr . meta l4proto . th dport timeout 60s : meta mark } goto backend",
+            "meta mark set ip saddr . ip daddr . meta l4proto . th dport map @affinity meta mark 0-1 update @affinity { ip saddr . ip daddr . meta l4proto . th dport timeout 60s : meta mark } goto backend",
             "meta mark set numgen random mod 2",
             "update @affinity { ip saddr . ip daddr . meta l4proto . th dport timeout 60s : meta mark }",
             "goto backend",
         ], chain.Rules().ToArray());
+    }
+
+    [Fact]
+    public void ARememberedBucketCountsOnlyWhileTheChainHasIt()
+    {
+        // A client remembered on bucket 2 of a Service now down to 2 endpoints must be drawn again,
+        // not DNATed through a backends element that no longer exists.
+        Assert.StartsWith("meta mark set ip saddr . ip daddr . meta l4proto . th dport map @affinity meta mark 0 update",
+            new LbChain(1, false, false, 30).Rules().First());
+        Assert.StartsWith("meta mark set ip saddr . ip daddr . meta l4proto . th dport map @affinity meta mark 65536-65538 update",
+            new LbChain(3, true, true, 30).Rules().ElementAt(1));
     }
 
     [Fact]

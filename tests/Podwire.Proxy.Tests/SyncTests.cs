@@ -17,7 +17,7 @@ public sealed class SyncTests
             add rule ip podwire-proxy lb-3 meta mark set numgen random mod 3
             add rule ip podwire-proxy lb-3 goto backend
             add chain ip podwire-proxy lb-3-a60
-            add rule ip podwire-proxy lb-3-a60 meta mark set ip saddr . ip daddr . meta l4proto . th dport map @affinity update @affinity { ip saddr . ip daddr . meta l4proto . th dport timeout 60s : meta mark } goto backend
+            add rule ip podwire-proxy lb-3-a60 meta mark set ip saddr . ip daddr . meta l4proto . th dport map @affinity meta mark 0-2 update @affinity { ip saddr . ip daddr . meta l4proto . th dport timeout 60s : meta mark } goto backend
             add rule ip podwire-proxy lb-3-a60 meta mark set numgen random mod 3
             add rule ip podwire-proxy lb-3-a60 update @affinity { ip saddr . ip daddr . meta l4proto . th dport timeout 60s : meta mark }
             add rule ip podwire-proxy lb-3-a60 goto backend
