@@ -12,21 +12,32 @@ public readonly record struct LbChain(int Count, bool Masquerade, bool External,
         "lb" + (Masquerade ? "m" : "") + (External ? "x" : "") + "-" + Count.ToString(CultureInfo.InvariantCulture) +
         (AffinitySeconds > 0 ? "-a" + AffinitySeconds.ToString(CultureInfo.InvariantCulture) : "");
 
+    private const string Frontend = "ip daddr . meta l4proto . th dport";
+
+    private string Draw() =>
+        $"meta mark set numgen random mod {Count.ToString(CultureInfo.InvariantCulture)}" +
+        (External ? $" offset {ProxyLayout.ExternalOffset.ToString(CultureInfo.InvariantCulture)}" : "");
+
     /// <summary>The chain's rules, in order (nft syntax without the chain wrapper).</summary>
     public IEnumerable<string> Rules()
     {
         var inv = CultureInfo.InvariantCulture;
         if (Masquerade) yield return $"ct mark set ct mark or 0x{ProxyLayout.MasqueradeBit:x}";
-        string key = "ip saddr . ip daddr . meta l4proto . th dport";
+        string key = "ip saddr . " + Frontend;
         string update = $"update @{ProxyLayout.AffinityMap} {{ {key} timeout {AffinitySeconds.ToString(inv)}s : meta mark }}";
-        // A remembered bucket wins (and is refreshed) while it is one of this chain's buckets; a miss,
-        // or a bucket left over from when the Service had more endpoints (its backends element is
-        // gone, so the DNAT would not match and the packet would go on un-NATed), gets a fresh draw.
-        int first = External ? ProxyLayout.ExternalOffset : 0, last = first + Count - 1;
-        string range = Count == 1 ? first.ToString(inv) : $"{first.ToString(inv)}-{last.ToString(inv)}";
-        if (AffinitySeconds > 0) yield return $"meta mark set {key} map @{ProxyLayout.AffinityMap} meta mark {range} {update} goto {ProxyLayout.BackendChain}";
-        yield return $"meta mark set numgen random mod {Count.ToString(inv)}" + (External ? $" offset {ProxyLayout.ExternalOffset.ToString(inv)}" : "");
-        if (AffinitySeconds > 0) yield return update;
+        if (AffinitySeconds <= 0)
+        {
+            yield return Draw();
+        }
+        else
+        {
+            // A remembered slot wins (and is refreshed) while its endpoint is still in backends; a
+            // miss, or a slot whose endpoint is gone, gets a fresh draw, turned into that endpoint's slot.
+            yield return $"meta mark set {key} map @{ProxyLayout.AffinityMap} {Frontend} . meta mark @{ProxyLayout.BackendsMap} {update} goto {ProxyLayout.BackendChain}";
+            yield return Draw();
+            yield return $"meta mark set {Frontend} . meta mark map @{ProxyLayout.SlotsMap}";
+            yield return update;
+        }
         yield return $"goto {ProxyLayout.BackendChain}";
     }
 }

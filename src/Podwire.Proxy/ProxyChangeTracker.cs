@@ -8,7 +8,7 @@ namespace Podwire.Proxy;
 /// keys (internal, external, no-endpoints) and the backend keys. A delta needs to look at these
 /// only, instead of comparing 110k elements. Hairpin pairs and chains are always compared whole.
 /// </summary>
-public sealed record ProxyTouched(ProxyState Base, IReadOnlyCollection<string> Frontends, IReadOnlyCollection<string> BackendKeys);
+public sealed record ProxyTouched(ProxyState Base, IReadOnlyCollection<string> Frontends, IReadOnlyCollection<string> BackendKeys, IReadOnlyCollection<string> SlotKeys);
 
 /// <summary>A node's new state; <see cref="Touched"/> is null when it was compiled from scratch.</summary>
 public sealed record ProxyUpdate(ProxyState State, ProxyTouched? Touched, int ServicesCompiled);
@@ -63,6 +63,7 @@ public sealed class ProxyChangeTracker(string nodeName)
         var inter = new Dictionary<string, string>(StringComparer.Ordinal);
         var exter = new Dictionary<string, string>(StringComparer.Ordinal);
         var backends = new Dictionary<string, string>(StringComparer.Ordinal);
+        var slots = new Dictionary<string, string>(StringComparer.Ordinal);
         var none = new HashSet<string>(StringComparer.Ordinal);
         var health = new List<HealthCheck>();
         foreach (var svc in cluster.Services)
@@ -80,10 +81,10 @@ public sealed class ProxyChangeTracker(string nodeName)
                 var map = c.Target == ClaimTarget.Internal ? inter : exter;
                 if (!map.TryAdd(c.Key, c.Verdict)) continue;
                 AddChainRef(c);
-                for (int i = 0; i < c.Backends.Length; i++) backends[ProxyCompiler.BackendKey(c.Key, c.Offset + i)] = c.Backends[i];
+                c.WriteTo(backends, slots);
             }
         }
-        _state = new ProxyState(cidr, new LayeredMap(inter), new LayeredMap(exter), new LayeredMap(backends), new LayeredSet(none),
+        _state = new ProxyState(cidr, new LayeredMap(inter), new LayeredMap(exter), new LayeredMap(backends), new LayeredMap(slots), new LayeredSet(none),
             ProxyCompiler.Hairpin(cluster, nodeName), Chains(), health);
         return new ProxyUpdate(_state, null, cluster.Services.Count);
     }
@@ -106,7 +107,7 @@ public sealed class ProxyChangeTracker(string nodeName)
         if (changed.Count == 0)
         {
             if (!ReferenceEquals(hairpinState, old.Hairpin)) _state = old with { Hairpin = hairpinState };
-            return new ProxyUpdate(_state!, new ProxyTouched(old, [], []), 0);
+            return new ProxyUpdate(_state!, new ProxyTouched(old, [], [], []), 0);
         }
 
         // Keys any changed Service claims or claimed, with who claimed them before the change.
@@ -126,8 +127,10 @@ public sealed class ProxyChangeTracker(string nodeName)
         var inter = new Dictionary<string, string?>(StringComparer.Ordinal);
         var exter = new Dictionary<string, string?>(StringComparer.Ordinal);
         var backends = new Dictionary<string, string?>(StringComparer.Ordinal);
+        var slots = new Dictionary<string, string?>(StringComparer.Ordinal);
         var none = new Dictionary<string, bool>(StringComparer.Ordinal);
         var touchedBackends = new List<string>();
+        var touchedSlots = new List<string>();
         foreach (var (key, was) in before)
         {
             var a = FrontendResult.Merge(key, was);
@@ -135,11 +138,8 @@ public sealed class ProxyChangeTracker(string nodeName)
             Replace(inter, key, a.Internal, b.Internal);
             Replace(exter, key, a.External, b.External);
             if (a.NoEndpoints != b.NoEndpoints) none[key] = b.NoEndpoints;
-            if (a.Backends is not null)
-                foreach (var k in a.Backends.Keys)
-                    if (b.Backends is null || !b.Backends.ContainsKey(k)) { backends[k] = null; touchedBackends.Add(k); }
-            if (b.Backends is not null)
-                foreach (var (k, v) in b.Backends) { backends[k] = v; touchedBackends.Add(k); }
+            Diff(a.Backends, b.Backends, backends, touchedBackends);
+            Diff(a.Slots, b.Slots, slots, touchedSlots);
         }
         var health = old.HealthChecks;
         if (healthChanged)
@@ -151,8 +151,18 @@ public sealed class ProxyChangeTracker(string nodeName)
         }
         _node = node;
         _state = new ProxyState(old.ClusterCidr, Layer(old.Internal).With(inter), Layer(old.External).With(exter), Layer(old.Backends).With(backends),
-            Layer(old.NoEndpoints).With(none), hairpinState, SameChains(old.Chains) ? old.Chains : Chains(), health);
-        return new ProxyUpdate(_state, new ProxyTouched(old, before.Keys, touchedBackends), changed.Count);
+            Layer(old.Slots).With(slots), Layer(old.NoEndpoints).With(none), hairpinState, SameChains(old.Chains) ? old.Chains : Chains(), health);
+        return new ProxyUpdate(_state, new ProxyTouched(old, before.Keys, touchedBackends, touchedSlots), changed.Count);
+    }
+
+    /// <summary>Records, for one key's elements before (a) and after (b), what to remove and what to (re)write.</summary>
+    private static void Diff(Dictionary<string, string>? a, Dictionary<string, string>? b, Dictionary<string, string?> changes, List<string> touched)
+    {
+        if (a is not null)
+            foreach (var k in a.Keys)
+                if (b is null || !b.ContainsKey(k)) { changes[k] = null; touched.Add(k); }
+        if (b is not null)
+            foreach (var (k, v) in b) { changes[k] = v; touched.Add(k); }
     }
 
     private static LayeredMap Layer(IReadOnlyDictionary<string, string> published) => (LayeredMap)published;

@@ -101,7 +101,27 @@ public static class ProxyCompiler
         var chain = new LbChain(eps.Count, masquerade, external, affinity);
         var backends = new string[eps.Count];
         for (int i = 0; i < eps.Count; i++) backends[i] = eps[i].Ip + " . " + eps[i].Port.ToString(CultureInfo.InvariantCulture);
-        return new FrontendClaim(target, key, "goto " + chain.Name, chain, external ? ProxyLayout.ExternalOffset : 0, backends);
+        int offset = external ? ProxyLayout.ExternalOffset : 0;
+        return new FrontendClaim(target, key, "goto " + chain.Name, chain, offset, backends, affinity > 0 ? Slots(backends, offset) : null);
+    }
+
+    /// <summary>
+    /// Each endpoint's affinity slot: a hash of the endpoint itself, so it stays the same while the
+    /// endpoint exists however the list around it changes (a colliding hash takes the next free value).
+    /// </summary>
+    public static int[] Slots(string[] backends, int offset)
+    {
+        var slots = new int[backends.Length];
+        var used = new HashSet<int>();
+        for (int i = 0; i < backends.Length; i++)
+        {
+            uint h = 2166136261;
+            foreach (char c in backends[i]) h = (h ^ c) * 16777619;
+            int s = (int)((h ^ (h >> 15)) & ProxyLayout.SlotHashMask);
+            while (!used.Add(s)) s = (s + 1) & ProxyLayout.SlotHashMask;
+            slots[i] = ProxyLayout.SlotBase | offset | s;
+        }
+        return slots;
     }
 
     /// <summary>NodePort on this node's address, LoadBalancer ingress addresses, externalIPs.</summary>

@@ -15,17 +15,19 @@ public sealed class ProxyDelta
     public List<string> InternalDeleted { get; } = [];
     public List<string> ExternalDeleted { get; } = [];
     public List<string> BackendsDeleted { get; } = [];
+    public List<string> SlotsDeleted { get; } = [];
     public List<string> NoEndpointsDeleted { get; } = [];
     public List<string> HairpinDeleted { get; } = [];
     public List<string> InternalAdded { get; } = [];
     public List<string> ExternalAdded { get; } = [];
     public List<string> BackendsAdded { get; } = [];
+    public List<string> SlotsAdded { get; } = [];
     public List<string> NoEndpointsAdded { get; } = [];
     public List<string> HairpinAdded { get; } = [];
 
     public bool HasElements =>
-        InternalDeleted.Count + ExternalDeleted.Count + BackendsDeleted.Count + NoEndpointsDeleted.Count + HairpinDeleted.Count
-        + InternalAdded.Count + ExternalAdded.Count + BackendsAdded.Count + NoEndpointsAdded.Count + HairpinAdded.Count > 0;
+        InternalDeleted.Count + ExternalDeleted.Count + BackendsDeleted.Count + SlotsDeleted.Count + NoEndpointsDeleted.Count + HairpinDeleted.Count
+        + InternalAdded.Count + ExternalAdded.Count + BackendsAdded.Count + SlotsAdded.Count + NoEndpointsAdded.Count + HairpinAdded.Count > 0;
 
     public bool IsEmpty => !HasElements && ChainsAdded.Count == 0 && ChainsRemoved.Count == 0;
 
@@ -51,12 +53,16 @@ public sealed class ProxyDelta
             var seen = new HashSet<string>(StringComparer.Ordinal);
             foreach (var k in touched.BackendKeys)
                 if (seen.Add(k)) Compare(k, old.Backends, neu.Backends, d.BackendsDeleted, d.BackendsAdded);
+            seen.Clear();
+            foreach (var k in touched.SlotKeys)
+                if (seen.Add(k)) Compare(k, old.Slots, neu.Slots, d.SlotsDeleted, d.SlotsAdded);
         }
         else
         {
             Changed(old.Internal, neu.Internal, d.InternalDeleted, d.InternalAdded);
             Changed(old.External, neu.External, d.ExternalDeleted, d.ExternalAdded);
             Changed(old.Backends, neu.Backends, d.BackendsDeleted, d.BackendsAdded);
+            Changed(old.Slots, neu.Slots, d.SlotsDeleted, d.SlotsAdded);
             Missing(old.NoEndpoints, neu.NoEndpoints, d.NoEndpointsDeleted);
             Missing(neu.NoEndpoints, old.NoEndpoints, d.NoEndpointsAdded);
         }
@@ -65,8 +71,8 @@ public sealed class ProxyDelta
             Missing(old.Hairpin, neu.Hairpin, d.HairpinDeleted);
             Missing(neu.Hairpin, old.Hairpin, d.HairpinAdded);
         }
-        foreach (var l in new[] { d.ChainsAdded, d.ChainsRemoved, d.InternalDeleted, d.ExternalDeleted, d.BackendsDeleted, d.NoEndpointsDeleted,
-                     d.HairpinDeleted, d.InternalAdded, d.ExternalAdded, d.BackendsAdded, d.NoEndpointsAdded, d.HairpinAdded })
+        foreach (var l in new[] { d.ChainsAdded, d.ChainsRemoved, d.InternalDeleted, d.ExternalDeleted, d.BackendsDeleted, d.SlotsDeleted, d.NoEndpointsDeleted,
+                     d.HairpinDeleted, d.InternalAdded, d.ExternalAdded, d.BackendsAdded, d.SlotsAdded, d.NoEndpointsAdded, d.HairpinAdded })
             l.Sort(StringComparer.Ordinal);
         return d;
     }

@@ -20,10 +20,11 @@ public static class ProxyElements
     public static NftElementBatch Full(ProxyState s)
     {
         var b = new NftElementBatch(NftFamily.Ip, ProxyLayout.Table);
-        foreach (var set in new[] { ProxyLayout.InternalMap, ProxyLayout.ExternalMap, ProxyLayout.BackendsMap, ProxyLayout.AffinityMap,
+        foreach (var set in new[] { ProxyLayout.InternalMap, ProxyLayout.ExternalMap, ProxyLayout.BackendsMap, ProxyLayout.SlotsMap, ProxyLayout.AffinityMap,
                      ProxyLayout.NoEndpointsSet, ProxyLayout.HairpinSet })
             b.Flush(set);
         foreach (var (k, v) in s.Backends) b.Add(ProxyLayout.BackendsMap, Backend(k, v));
+        foreach (var (k, v) in s.Slots) b.Add(ProxyLayout.SlotsMap, Slot(k, v));
         foreach (var (k, v) in s.Internal) b.Add(ProxyLayout.InternalMap, Frontend(k, v));
         foreach (var (k, v) in s.External) b.Add(ProxyLayout.ExternalMap, Frontend(k, v));
         foreach (var k in s.NoEndpoints) b.Add(ProxyLayout.NoEndpointsSet, new NftElement(FrontendKey(k)));
@@ -38,9 +39,11 @@ public static class ProxyElements
         foreach (var k in d.InternalDeleted) b.Delete(ProxyLayout.InternalMap, FrontendKey(k));
         foreach (var k in d.ExternalDeleted) b.Delete(ProxyLayout.ExternalMap, FrontendKey(k));
         foreach (var k in d.BackendsDeleted) b.Delete(ProxyLayout.BackendsMap, BackendKey(k));
+        foreach (var k in d.SlotsDeleted) b.Delete(ProxyLayout.SlotsMap, BackendKey(k));
         foreach (var k in d.NoEndpointsDeleted) b.Delete(ProxyLayout.NoEndpointsSet, FrontendKey(k));
         foreach (var k in d.HairpinDeleted) b.Delete(ProxyLayout.HairpinSet, HairpinKey(k));
         foreach (var k in d.BackendsAdded) b.Add(ProxyLayout.BackendsMap, Backend(k, d.New.Backends[k]));
+        foreach (var k in d.SlotsAdded) b.Add(ProxyLayout.SlotsMap, Slot(k, d.New.Slots[k]));
         foreach (var k in d.InternalAdded) b.Add(ProxyLayout.InternalMap, Frontend(k, d.New.Internal[k]));
         foreach (var k in d.ExternalAdded) b.Add(ProxyLayout.ExternalMap, Frontend(k, d.New.External[k]));
         foreach (var k in d.NoEndpointsAdded) b.Add(ProxyLayout.NoEndpointsSet, new NftElement(FrontendKey(k)));
@@ -51,6 +54,18 @@ public static class ProxyElements
     private static NftElement Frontend(string key, string verdict) => new(FrontendKey(key), null, Verdict(verdict));
 
     private static NftElement Backend(string key, string value) => new(BackendKey(key), BackendValue(value), null);
+
+    private static NftElement Slot(string key, string value) => new(BackendKey(key), MarkValue(value), null);
+
+    /// <summary>"131072" → 4 bytes, as a mark is stored.</summary>
+    public static byte[] MarkValue(string text)
+    {
+        Span<byte> buf = stackalloc byte[4];
+        var w = new NftBytes(buf);
+        if (!uint.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var mark)) throw Bad("mark", text);
+        w.Mark(mark);
+        return w.ToArray();
+    }
 
     /// <summary>"goto lb-2" or "drop", as the compiler writes verdicts.</summary>
     public static NftVerdict Verdict(string text)

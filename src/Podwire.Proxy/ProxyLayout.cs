@@ -13,12 +13,16 @@ namespace Podwire.Proxy;
 /// <item>a chain per endpoint COUNT (<c>lb-N</c>), not per Service, draws <c>numgen random mod N</c>
 /// into <c>meta mark</c>; variants: <c>m</c> marks the connection for masquerade (ct mark bit),
 /// <c>x</c> selects the external (node-local) endpoint list by a bucket offset, <c>-aT</c> adds
-/// ClientIP affinity with timeout T seconds (a dynamic map client . frontend → bucket). A
-/// remembered bucket is used only while the chain still has it; unlike kube-proxy, which keeps a
-/// set of clients per endpoint, a client can move when its Service's endpoint list changes
-/// (its bucket may then name another endpoint).</item>
+/// ClientIP affinity with timeout T seconds (see below).</item>
 /// <item><c>backends</c>: <c>address . protocol . port . bucket → endpoint address . port</c>, read
 /// by one shared <c>dnat</c> rule.</item>
+/// <item>ClientIP affinity: a Service with it keys its <c>backends</c> by a SLOT per endpoint
+/// (<see cref="SlotBase"/> | offset | a 15-bit hash of the endpoint), not by bucket, and
+/// <c>slots</c> maps each drawn bucket to its endpoint's slot. The dynamic <c>affinity</c> map
+/// remembers client . frontend → slot, and a remembered slot is used only while <c>backends</c>
+/// still has it: a client stays on its endpoint as long as that endpoint exists, whatever else
+/// changes, and is drawn again once it is gone — kube-proxy's per-endpoint affinity sets, as
+/// elements.</item>
 /// <item><c>no-endpoints</c>: frontends of Services without any usable endpoint, rejected (TCP reset,
 /// ICMP port unreachable) by filter chains at prerouting and output, before routing.</item>
 /// <item><c>hairpin</c>: <c>pod . pod</c> pairs: a pod reaching itself through a Service is masqueraded
@@ -39,6 +43,7 @@ public static class ProxyLayout
     public const string ExternalMap = "external";
     public const string BackendsMap = "backends";
     public const string AffinityMap = "affinity";
+    public const string SlotsMap = "slots";
     public const string NoEndpointsSet = "no-endpoints";
     public const string HairpinSet = "hairpin";
     public const string BackendChain = "backend";
@@ -49,6 +54,10 @@ public static class ProxyLayout
 
     /// <summary>Bucket offset selecting the external (externalTrafficPolicy: Local) endpoint list.</summary>
     public const int ExternalOffset = 0x10000;
+
+    /// <summary>Marks from here on are affinity slots (never buckets): bit 17, plus the external offset, plus 15 hash bits.</summary>
+    public const int SlotBase = 0x20000;
+    public const int SlotHashMask = 0x7fff;
 
     /// <summary>Capacity of the ClientIP affinity map (dynamic entries, one per client and frontend).</summary>
     public const int AffinitySize = 1048576;

@@ -34,6 +34,7 @@ public static class ProxyRenderer
         Map(w, ProxyLayout.InternalMap, FrontendType + " : verdict", withElements ? s.Internal : NoElements);
         Map(w, ProxyLayout.ExternalMap, FrontendType + " : verdict", withElements ? s.External : NoElements);
         Map(w, ProxyLayout.BackendsMap, FrontendType + " . mark : ipv4_addr . inet_service", withElements ? s.Backends : NoElements);
+        Map(w, ProxyLayout.SlotsMap, FrontendType + " . mark : mark", withElements ? s.Slots : NoElements);
         w.Append("  map ").Append(ProxyLayout.AffinityMap).Append(" {\n    type ipv4_addr . ").Append(FrontendType)
             .Append(" : mark\n    size ").Append(ProxyLayout.AffinitySize).Append("\n    flags dynamic,timeout\n  }\n");
         Set(w, ProxyLayout.NoEndpointsSet, FrontendType, withElements ? s.NoEndpoints : NoMembers);
@@ -141,9 +142,11 @@ public static class ProxyRenderer
         Elements(w, "delete", ProxyLayout.InternalMap, d.InternalDeleted, null);
         Elements(w, "delete", ProxyLayout.ExternalMap, d.ExternalDeleted, null);
         Elements(w, "delete", ProxyLayout.BackendsMap, d.BackendsDeleted, null);
+        Elements(w, "delete", ProxyLayout.SlotsMap, d.SlotsDeleted, null);
         Elements(w, "delete", ProxyLayout.NoEndpointsSet, d.NoEndpointsDeleted, null);
         Elements(w, "delete", ProxyLayout.HairpinSet, d.HairpinDeleted, null);
         Elements(w, "add", ProxyLayout.BackendsMap, d.BackendsAdded, d.New.Backends);
+        Elements(w, "add", ProxyLayout.SlotsMap, d.SlotsAdded, d.New.Slots);
         Elements(w, "add", ProxyLayout.InternalMap, d.InternalAdded, d.New.Internal);
         Elements(w, "add", ProxyLayout.ExternalMap, d.ExternalAdded, d.New.External);
         Elements(w, "add", ProxyLayout.NoEndpointsSet, d.NoEndpointsAdded, null);

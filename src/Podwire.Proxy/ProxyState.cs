@@ -13,10 +13,11 @@ public sealed record ProxyState(
     IReadOnlyDictionary<string, string> Internal,
     IReadOnlyDictionary<string, string> External,
     IReadOnlyDictionary<string, string> Backends,
+    IReadOnlyDictionary<string, string> Slots,
     IReadOnlySet<string> NoEndpoints,
     IReadOnlySet<string> Hairpin,
     IReadOnlyDictionary<string, LbChain> Chains,
     IReadOnlyList<HealthCheck> HealthChecks)
 {
-    public int ElementCount => Internal.Count + External.Count + Backends.Count + NoEndpoints.Count + Hairpin.Count;
+    public int ElementCount => Internal.Count + External.Count + Backends.Count + Slots.Count + NoEndpoints.Count + Hairpin.Count;
 }

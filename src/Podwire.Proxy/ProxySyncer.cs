@@ -126,6 +126,7 @@ public sealed class ProxySyncer : IDisposable
             if (error is null)
             {
                 Set(node, desired);
+                if (AffinityCleanup.Needed(delta)) bytes += ForgetStaleAffinity(node, desired);
                 return new NodeSyncResult(node, false, true, bytes, null, elements);
             }
             Set(node, null);
@@ -256,6 +257,29 @@ public sealed class ProxySyncer : IDisposable
         }
         stale.Sort(StringComparer.Ordinal);
         return stale;
+    }
+
+    /// <summary>
+    /// Deletes affinity entries naming an endpoint that left (<see cref="AffinityCleanup"/>).
+    /// Best effort: an entry that expires meanwhile fails the batch, then entries go one by one;
+    /// whatever is left times out as it would have. Returns the nft bytes sent.
+    /// </summary>
+    private int ForgetStaleAffinity(string node, ProxyState desired)
+    {
+        var r = _nft(node, ["list", "map", ProxyLayout.Family, ProxyLayout.Table, ProxyLayout.AffinityMap], null);
+        if (!r.Ok) return 0;
+        var stale = AffinityCleanup.Stale(r.Stdout, desired.Backends);
+        if (stale.Count == 0) return 0;
+        var script = AffinityCleanup.RenderDelete(stale);
+        int bytes = script.Length;
+        if (Apply(node, script) is null || stale.Count == 1) return bytes;
+        foreach (var entry in stale)
+        {
+            var one = AffinityCleanup.RenderDelete([entry]);
+            bytes += one.Length;
+            Apply(node, one);
+        }
+        return bytes;
     }
 
     private string? Apply(string node, string script)

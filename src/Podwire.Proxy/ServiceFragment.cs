@@ -8,9 +8,23 @@ internal enum ClaimTarget : byte { NoEndpoints, Internal, External }
 /// <summary>
 /// One Service's wish for one frontend key (<c>address . protocol . port</c>): reject it (no
 /// endpoints), or a verdict in the internal/external map with the endpoint list behind it, written
-/// to <c>backends</c> at <c>key . offset+i</c>. <see cref="Verdict"/> is "drop" or "goto chain".
+/// to <c>backends</c> at <c>key . offset+i</c>, or with ClientIP affinity at <c>key . slot</c>
+/// with <c>slots</c> mapping <c>key . offset+i</c> to that slot (<see cref="ProxyLayout"/>).
+/// <see cref="Verdict"/> is "drop" or "goto chain".
 /// </summary>
-internal sealed record FrontendClaim(ClaimTarget Target, string Key, string Verdict, LbChain? Chain, int Offset, string[] Backends);
+internal sealed record FrontendClaim(ClaimTarget Target, string Key, string Verdict, LbChain? Chain, int Offset, string[] Backends, int[]? Slots = null)
+{
+    /// <summary>Writes this claim's endpoints (later writes over earlier ones, as the merge rule says).</summary>
+    public void WriteTo(Dictionary<string, string> backends, Dictionary<string, string> slots)
+    {
+        for (int i = 0; i < Backends.Length; i++)
+        {
+            if (Slots is null) { backends[ProxyCompiler.BackendKey(Key, Offset + i)] = Backends[i]; continue; }
+            backends[ProxyCompiler.BackendKey(Key, Slots[i])] = Backends[i];
+            slots[ProxyCompiler.BackendKey(Key, Offset + i)] = Slots[i].ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+    }
+}
 
 /// <summary>
 /// Everything one Service contributes on one node, as a pure function of the Service, its
@@ -33,10 +47,11 @@ internal readonly struct FrontendResult
     public readonly FrontendClaim? External;
     public readonly bool NoEndpoints;
     public readonly Dictionary<string, string>? Backends;
+    public readonly Dictionary<string, string>? Slots;
 
-    private FrontendResult(FrontendClaim? i, FrontendClaim? e, bool n, Dictionary<string, string>? b)
+    private FrontendResult(FrontendClaim? i, FrontendClaim? e, bool n, Dictionary<string, string>? b, Dictionary<string, string>? s)
     {
-        Internal = i; External = e; NoEndpoints = n; Backends = b;
+        Internal = i; External = e; NoEndpoints = n; Backends = b; Slots = s;
     }
 
     /// <summary>
@@ -48,7 +63,7 @@ internal readonly struct FrontendResult
     {
         FrontendClaim? inter = null, exter = null;
         bool none = false;
-        Dictionary<string, string>? backends = null;
+        Dictionary<string, string>? backends = null, slots = null;
         foreach (var f in claimants)
             foreach (var c in f.Claims)
             {
@@ -58,8 +73,9 @@ internal readonly struct FrontendResult
                 else { if (exter is not null) continue; exter = c; }
                 if (c.Backends.Length == 0) continue;
                 backends ??= new Dictionary<string, string>(StringComparer.Ordinal);
-                for (int i = 0; i < c.Backends.Length; i++) backends[ProxyCompiler.BackendKey(key, c.Offset + i)] = c.Backends[i];
+                slots ??= new Dictionary<string, string>(StringComparer.Ordinal);
+                c.WriteTo(backends, slots);
             }
-        return new FrontendResult(inter, exter, none, backends);
+        return new FrontendResult(inter, exter, none, backends, slots);
     }
 }

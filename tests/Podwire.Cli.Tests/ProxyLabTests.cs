@@ -187,10 +187,20 @@ public sealed class ProxyLabTests(ProxyLabTests.ProxyLab lab) : IClassFixture<Pr
     }
 
     [Fact]
-    public void AStickyClientWhoseEndpointWentAwayIsServedByAnotherOne()
+    public void AStickyClientStaysOnItsEndpointWhileItExistsAndMovesOnlyWhenItGoes()
     {
         if (!IsRoot) return;
-        string Shrink(string selector) => Manifests + $$$"""
+        const string a3 = """
+
+            ---
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: a3, namespace: default, labels: {app: a, local: "yes"}}
+            spec:
+              nodeName: node-1
+              containers: [{name: c, ports: [{containerPort: 8080, name: http}]}]
+            """;
+        string Shrink(string selector) => $$$"""
 
             ---
             apiVersion: v1
@@ -206,33 +216,45 @@ public sealed class ProxyLabTests(ProxyLabTests.ProxyLab lab) : IClassFixture<Pr
         var dir = Directory.CreateTempSubdirectory("pw-proxytest-");
         try
         {
-            void Apply(string manifests)
+            void Apply(string manifests, string chain)
             {
                 File.WriteAllText(Path.Combine(dir.FullName, "cluster.yaml"), manifests);
                 var apply = Repo.Podwire("apply", "-f", dir.FullName, "--cluster", lab.Name);
                 Assert.True(apply.ExitCode == 0, apply.Stderr);
+                // The client's node has the Service's new chain (and with it its elements).
+                var sw = Stopwatch.StartNew();
+                while (!Nft("list", "map", "ip", "podwire-proxy", "internal").Contains($"10.96.100.15 . tcp . 80 : goto {chain}")
+                       && sw.Elapsed < TimeSpan.FromSeconds(10)) Thread.Sleep(100);
             }
-            string Get() => lab.Exec("default/client", "curl", "-s", "-m", "2", "http://10.96.100.15/hostname").Stdout;
-            Apply(Shrink("{app: a}"));
-            var up = Stopwatch.StartNew();
-            while (Get() is not ("a1" or "a2") && up.Elapsed < TimeSpan.FromSeconds(10)) Thread.Sleep(100);
-            // The client is remembered on bucket 1 of 2 (written into the kernel's affinity map, so
-            // the test does not depend on the draw)...
-            var clientIp = lab.InNetns("pod-default.client", "ip", "-4", "-o", "addr", "show", "eth0").Stdout.Split(' ', StringSplitOptions.RemoveEmptyEntries)[3].Split('/')[0];
-            string element = $"{{ {clientIp} . 10.96.100.15 . tcp . 80 }}";
-            lab.InNetns("node-node-2", "nft", "delete", "element", "ip", "podwire-proxy", "affinity", element);
-            var seed = lab.InNetns("node-node-2", "nft", "add", "element", "ip", "podwire-proxy", "affinity", $"{{ {clientIp} . 10.96.100.15 . tcp . 80 timeout 60s : 1 }}");
+            string Nft(params string[] args) => lab.InNetns("node-node-2", ["nft", .. args]).Stdout;
+            string Ip(string pod) => lab.InNetns($"pod-default.{pod}", "ip", "-4", "-o", "addr", "show", "eth0").Stdout.Split(' ', StringSplitOptions.RemoveEmptyEntries)[3].Split('/')[0];
+            List<string> Get(int n) => Hostnames("default/client", "http://10.96.100.15/hostname", n);
+
+            Apply(Manifests + Shrink("{app: a}"), "lb-2-a60");
+            // The client is remembered on a2 (written into the kernel's affinity map under a2's slot,
+            // so the test does not depend on the draw).
+            string a2 = Ip("a2"), client = Ip("client");
+            var listed = Nft("list", "map", "ip", "podwire-proxy", "backends");
+            var found = System.Text.RegularExpressions.Regex.Match(listed, $@"10\.96\.100\.15 \. tcp \. 80 \. (0x[0-9a-f]+) : {System.Text.RegularExpressions.Regex.Escape(a2)} \. 8080");
+            Assert.True(found.Success, listed);
+            string slot = found.Groups[1].Value;
+            lab.InNetns("node-node-2", "nft", "delete", "element", "ip", "podwire-proxy", "affinity", $"{{ {client} . 10.96.100.15 . tcp . 80 }}");
+            var seed = lab.InNetns("node-node-2", "nft", "add", "element", "ip", "podwire-proxy", "affinity", $"{{ {client} . 10.96.100.15 . tcp . 80 timeout 60s : {slot} }}");
             Assert.True(seed.ExitCode == 0, seed.Stderr);
-            string sticky = Get();
-            Assert.Equal(sticky, Get());
-            // ...then the Service shrinks to one endpoint, so bucket 1 no longer exists. The client
-            // is drawn again instead of its connection going on un-NATed to the ClusterIP.
-            Apply(Shrink("{app: a, local: \"yes\"}"));
-            var sw = Stopwatch.StartNew();
-            while (!lab.InNetns("node-node-2", "nft", "list", "map", "ip", "podwire-proxy", "internal").Stdout.Contains("10.96.100.15 . tcp . 80 : goto lb-1-a60")
-                   && sw.Elapsed < TimeSpan.FromSeconds(10)) Thread.Sleep(100);
-            Assert.Equal("a1", Get());
-            Assert.Equal("a1", Get());
+            Assert.Equal(["a2", "a2", "a2"], Get(3));
+            // A third endpoint joins (ahead of a2 in the endpoint list): the client stays on a2.
+            Apply(Manifests + a3 + Shrink("{app: a}"), "lb-3-a60");
+            Assert.Equal(["a2", "a2", "a2", "a2", "a2"], Get(5));
+            // a2 leaves the Service: the client is drawn again, onto one of the others, and stays there.
+            Apply(Manifests + a3 + Shrink("{app: a, local: \"yes\"}"), "lb-2-a60");
+            // The proxy drops the entries naming a2's slot right after the change that removed a2.
+            var gone = Stopwatch.StartNew();
+            while (Nft("list", "map", "ip", "podwire-proxy", "affinity").Contains($": {slot}") && gone.Elapsed < TimeSpan.FromSeconds(5)) Thread.Sleep(50);
+            Assert.DoesNotContain($": {slot}", Nft("list", "map", "ip", "podwire-proxy", "affinity"));
+            var after = Get(5);
+            Assert.Equal(5, after.Count);
+            Assert.Single(after.Distinct());
+            Assert.Contains(after[0], new[] { "a1", "a3" });
         }
         finally
         {

@@ -37,22 +37,40 @@ public sealed class CompilerTests
         var chain = s.Chains["lb-2-a60"];
         Assert.Equal(
         [
-            "meta mark set ip saddr . ip daddr . meta l4proto . th dport map @affinity meta mark 0-1 update @affinity { ip saddr . ip daddr . meta l4proto . th dport timeout 60s : meta mark } goto backend",
+            "meta mark set ip saddr . ip daddr . meta l4proto . th dport map @affinity ip daddr . meta l4proto . th dport . meta mark @backends update @affinity { ip saddr . ip daddr . meta l4proto . th dport timeout 60s : meta mark } goto backend",
             "meta mark set numgen random mod 2",
+            "meta mark set ip daddr . meta l4proto . th dport . meta mark map @slots",
             "update @affinity { ip saddr . ip daddr . meta l4proto . th dport timeout 60s : meta mark }",
             "goto backend",
         ], chain.Rules().ToArray());
     }
 
     [Fact]
-    public void ARememberedBucketCountsOnlyWhileTheChainHasIt()
+    public void AffinityKeysEndpointsBySlotsThatSurviveChangesAroundThem()
     {
-        // A client remembered on bucket 2 of a Service now down to 2 endpoints must be drawn again,
-        // not DNATed through a backends element that no longer exists.
-        Assert.StartsWith("meta mark set ip saddr . ip daddr . meta l4proto . th dport map @affinity meta mark 0 update",
-            new LbChain(1, false, false, 30).Rules().First());
-        Assert.StartsWith("meta mark set ip saddr . ip daddr . meta l4proto . th dport map @affinity meta mark 65536-65538 update",
-            new LbChain(3, true, true, 30).Rules().ElementAt(1));
+        var s = Node("clusterip", "node-1");
+        // backends: key . slot → endpoint; slots: key . bucket → slot. Nothing keyed by bucket in backends.
+        Assert.Equal("10.244.0.2 . 8080", s.Backends["10.96.100.11 . tcp . 80 . 148413"]);
+        Assert.Equal("148413", s.Slots["10.96.100.11 . tcp . 80 . 0"]);
+        Assert.False(s.Backends.ContainsKey("10.96.100.11 . tcp . 80 . 0"));
+        // A slot depends on the endpoint alone: removing another one, or adding one, leaves it.
+        string[] before = ["10.244.0.1 . 8080", "10.244.0.2 . 8080", "10.244.0.3 . 8080"];
+        var a = ProxyCompiler.Slots(before, 0);
+        var b = ProxyCompiler.Slots(["10.244.0.2 . 8080", "10.244.0.3 . 8080", "10.244.0.9 . 8080"], 0);
+        Assert.Equal(a[1], b[0]);
+        Assert.Equal(a[2], b[1]);
+        Assert.Equal(3, b.Distinct().Count());
+        // External lists get their own slots (offset bit), disjoint from every bucket.
+        var x = ProxyCompiler.Slots(before, ProxyLayout.ExternalOffset);
+        Assert.All(x, v => Assert.Equal(ProxyLayout.SlotBase | ProxyLayout.ExternalOffset, v & ~ProxyLayout.SlotHashMask));
+        Assert.All(a, v => Assert.True(v >= ProxyLayout.SlotBase && v < ProxyLayout.SlotBase + ProxyLayout.ExternalOffset));
+    }
+
+    [Fact]
+    public void CollidingSlotsStayDistinct()
+    {
+        var many = Enumerable.Range(0, 5000).Select(i => $"10.{i / 250}.{i % 250}.1 . 80").ToArray();
+        Assert.Equal(many.Length, ProxyCompiler.Slots(many, 0).Distinct().Count());
     }
 
     [Fact]

@@ -88,7 +88,7 @@ public sealed class NetlinkKernelTests
             Assert.True(syncer.Sync("node-1", a).Ok);
             var r = syncer.Sync("node-1", u.State, u.Touched);
             Assert.True(r.Ok && !r.Full, r.Error);
-            Assert.Equal(10, r.NetlinkElements);
+            Assert.Equal(11, r.NetlinkElements);
             var listed = List(ns);
             // lb-2 and lb-2-a60 are unused now and kept until the next nft call (lazy deletion).
             Assert.Contains("chain lb-2 {", listed);

@@ -15,13 +15,14 @@ public sealed class NetlinkSyncTests
         public readonly List<string> Log = [];
         public readonly List<RecordingNftElements> Handles = [];
         public string ChainsListing = "";
+        public string AffinityListing = "";
         public Func<NftElementBatch, string?>? Answer;
         public Func<string, string?>? ScriptAnswer;
 
         public CommandResult Nft(string node, IReadOnlyList<string> args, string? stdin)
         {
             Log.Add(args[0] == "-f" ? "nft -f: " + stdin : "nft " + string.Join(" ", args));
-            if (args[0] == "list") return new CommandResult(0, ChainsListing, "");
+            if (args[0] == "list") return new CommandResult(0, args[1] == "map" ? AffinityListing : ChainsListing, "");
             var e = ScriptAnswer?.Invoke(stdin!);
             return e is null ? new CommandResult(0, "", "") : new CommandResult(1, "", e);
         }
@@ -55,11 +56,11 @@ public sealed class NetlinkSyncTests
         Assert.DoesNotContain("delete table", k.Log[0]);
         Assert.DoesNotContain("elements", k.Log[0]);
         Assert.Contains("flush chain ip podwire-proxy lb-2\nadd rule ip podwire-proxy lb-2 meta mark set numgen random mod 2\n", k.Log[0]);
-        Assert.Equal($"netlink: 10 ops, {a.ElementCount} elements", k.Log[1]); // 6 flushes, 4 non-empty maps and sets
+        Assert.Equal($"netlink: 12 ops, {a.ElementCount} elements", k.Log[1]); // 7 flushes, 5 non-empty maps and sets
         Assert.Equal("nft list chains ip", k.Log[2]);
         Assert.Equal("nft -f: delete chain ip podwire-proxy lb-7\n", k.Log[3]); // lb-2 is in use, lb-9 not ours
         var batch = k.Handles.Single().Batches.Single();
-        Assert.Equal(6, batch.Ops.Count(o => o.Kind == NftSetOpKind.Flush));
+        Assert.Equal(7, batch.Ops.Count(o => o.Kind == NftSetOpKind.Flush));
         Assert.Same(a, syncer.Applied("node-1"));
     }
 
@@ -77,16 +78,17 @@ public sealed class NetlinkSyncTests
         Assert.True(r.Ok && !r.Full, r.Error);
         Assert.Equal(2, k.Log.Count);
         Assert.StartsWith("nft -f: add chain ip podwire-proxy lb-3\nflush chain ip podwire-proxy lb-3\nadd rule ip podwire-proxy lb-3 ", k.Log[0]);
-        Assert.Equal("netlink: 4 ops, 10 elements", k.Log[1]); // 3 verdict deletes; 3 backends, 3 verdicts, 1 hairpin added
+        Assert.Equal("netlink: 5 ops, 11 elements", k.Log[1]); // 3 verdict deletes; 3 backends, 1 slot, 3 verdicts, 1 hairpin added
         Assert.Single(k.Handles);
         var ops = k.Handles[0].Batches[^1].Ops.Select(o => $"{o.Kind} {o.Set} {o.Elements.Count}");
-        Assert.Equal(["Delete internal 3", "Add backends 3", "Add internal 3", "Add hairpin 1"], ops);
+        Assert.Equal(["Delete internal 3", "Add backends 3", "Add slots 1", "Add internal 3", "Add hairpin 1"], ops);
 
         // Back again: lb-2 and lb-2-a60 were kept, so this is elements only.
         k.Log.Clear();
         var back = tracker.Update(Corpus.LoadYaml(Base));
         Assert.True(syncer.Sync("node-1", back.State, back.Touched).Ok);
-        Assert.Equal(["netlink: 4 ops, 10 elements"], k.Log);
+        // web-3 left the affinity Service: its clients' entries are looked for (none here).
+        Assert.Equal(["netlink: 5 ops, 11 elements", "nft list map ip podwire-proxy affinity"], k.Log);
 
         // The next nft call takes the unused chains (lb-3, lb-3-a60) with it.
         k.Log.Clear();
@@ -135,5 +137,35 @@ public sealed class NetlinkSyncTests
         var r = syncer.Sync("node-1", ProxyCompiler.Compile(Corpus.LoadYaml(Base), "node-1"));
         Assert.True(r.Ok, r.Error);
         Assert.StartsWith("nft -f: add table ip podwire-proxy\ndelete table ip podwire-proxy\nadd table ip podwire-proxy\ntable ip podwire-proxy {", k.Log[1]);
+    }
+
+    [Fact]
+    public void AnEndpointLeavingAnAffinityServiceTakesItsClientsAffinityEntriesWithIt()
+    {
+        var k = new FakeKernel();
+        var syncer = new ProxySyncer(k.Nft, k.Open);
+        var three = ProxyCompiler.Compile(Corpus.LoadYaml(Base + Corpus.ThirdWebPod), "node-1");
+        var two = ProxyCompiler.Compile(Corpus.LoadYaml(Base), "node-1");
+        Assert.True(syncer.Sync("node-1", three).Ok);
+        // Two clients: one on web-3 (slot 143969 = 0x23261), which leaves; one on 10.244.0.2 (148413 = 0x243bd), which stays.
+        k.AffinityListing = """
+            table ip podwire-proxy {
+            	map affinity {
+            		type ipv4_addr . ipv4_addr . inet_proto . inet_service : mark
+            		size 1048576
+            		flags dynamic,timeout
+            		elements = { 10.244.1.9 . 10.96.100.11 . tcp . 80 timeout 1m expires 52s10ms : 0x00023261,
+            			     10.244.1.8 . 10.96.100.11 . tcp . 80 timeout 1m expires 59s996ms : 0x000243bd }
+            	}
+            }
+            """;
+        k.Log.Clear();
+        Assert.True(syncer.Sync("node-1", two).Ok);
+        Assert.Equal("nft list map ip podwire-proxy affinity", k.Log[^2]);
+        Assert.Equal("nft -f: delete element ip podwire-proxy affinity { 10.244.1.9 . 10.96.100.11 . tcp . 80 }\n", k.Log[^1]);
+        // Adding an endpoint removes no slot: no listing.
+        k.Log.Clear();
+        Assert.True(syncer.Sync("node-1", three).Ok);
+        Assert.DoesNotContain(k.Log, l => l.Contains("affinity"));
     }
 }

@@ -17,12 +17,14 @@ public sealed class SyncTests
             add rule ip podwire-proxy lb-3 meta mark set numgen random mod 3
             add rule ip podwire-proxy lb-3 goto backend
             add chain ip podwire-proxy lb-3-a60
-            add rule ip podwire-proxy lb-3-a60 meta mark set ip saddr . ip daddr . meta l4proto . th dport map @affinity meta mark 0-2 update @affinity { ip saddr . ip daddr . meta l4proto . th dport timeout 60s : meta mark } goto backend
+            add rule ip podwire-proxy lb-3-a60 meta mark set ip saddr . ip daddr . meta l4proto . th dport map @affinity ip daddr . meta l4proto . th dport . meta mark @backends update @affinity { ip saddr . ip daddr . meta l4proto . th dport timeout 60s : meta mark } goto backend
             add rule ip podwire-proxy lb-3-a60 meta mark set numgen random mod 3
+            add rule ip podwire-proxy lb-3-a60 meta mark set ip daddr . meta l4proto . th dport . meta mark map @slots
             add rule ip podwire-proxy lb-3-a60 update @affinity { ip saddr . ip daddr . meta l4proto . th dport timeout 60s : meta mark }
             add rule ip podwire-proxy lb-3-a60 goto backend
             delete element ip podwire-proxy internal { 10.96.100.10 . tcp . 80, 10.96.100.10 . udp . 53, 10.96.100.11 . tcp . 80 }
-            add element ip podwire-proxy backends { 10.96.100.10 . tcp . 80 . 2 : 10.244.0.3 . 8080, 10.96.100.10 . udp . 53 . 2 : 10.244.0.3 . 5353, 10.96.100.11 . tcp . 80 . 2 : 10.244.0.3 . 8080 }
+            add element ip podwire-proxy backends { 10.96.100.10 . tcp . 80 . 2 : 10.244.0.3 . 8080, 10.96.100.10 . udp . 53 . 2 : 10.244.0.3 . 5353, 10.96.100.11 . tcp . 80 . 143969 : 10.244.0.3 . 8080 }
+            add element ip podwire-proxy slots { 10.96.100.11 . tcp . 80 . 2 : 143969 }
             add element ip podwire-proxy internal { 10.96.100.10 . tcp . 80 : goto lb-3, 10.96.100.10 . udp . 53 : goto lb-3, 10.96.100.11 . tcp . 80 : goto lb-3-a60 }
             add element ip podwire-proxy hairpin { 10.244.0.3 . 10.244.0.3 }
             delete chain ip podwire-proxy lb-2
