@@ -37,10 +37,16 @@ public sealed class ProxySyncer : IDisposable
     // Guards the dictionaries; a node's sync holds that node's gate for its I/O.
     private readonly Lock _gate = new();
 
-    /// <summary>Text only: <paramref name="apply"/> (node, script) runs <c>nft -f</c> and returns an error or null.</summary>
-    public ProxySyncer(Func<string, string, string?> apply)
+    /// <summary>
+    /// Text only: <paramref name="apply"/> (node, script) runs <c>nft -f</c> and returns an error or
+    /// null; <paramref name="query"/> (node, args, stdin), when given, runs other nft commands
+    /// (listing the affinity map, <see cref="AffinityCleanup"/>).
+    /// </summary>
+    public ProxySyncer(Func<string, string, string?> apply, Func<string, IReadOnlyList<string>, string?, CommandResult>? query = null)
     {
-        _nft = (node, _, script) => apply(node, script ?? "") is { } e ? new CommandResult(1, "", e) : new CommandResult(0, "", "");
+        _nft = (node, args, script) => args is ["-f", "-"]
+            ? apply(node, script ?? "") is { } e ? new CommandResult(1, "", e) : new CommandResult(0, "", "")
+            : query?.Invoke(node, args, script) ?? new CommandResult(1, "", "nft " + string.Join(' ', args) + ": not available");
     }
 
     /// <summary>

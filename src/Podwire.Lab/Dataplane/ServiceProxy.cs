@@ -43,7 +43,7 @@ public sealed class ServiceProxy : IDataplaneComponent, IDisposable
         if (openElements is null && runner is ProcessRunner && Environment.GetEnvironmentVariable("PODWIRE_PROXY_TEXT") != "1")
             openElements = NfTablesSocket.Open;
         _syncer = openElements is null
-            ? new ProxySyncer(Apply)
+            ? new ProxySyncer(Apply, Nft)
             : new ProxySyncer(Nft, node =>
             {
                 // A full sync renews every per-namespace handle: the namespace may be new.
