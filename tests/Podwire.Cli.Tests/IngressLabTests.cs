@@ -36,7 +36,7 @@ public sealed class IngressLabTests
     }
 
     [Fact]
-    public void TheIngressServesTheExamplesBehindItsLoadBalancer()
+    public async Task TheIngressServesTheExamplesBehindItsLoadBalancer()
     {
         if (!TestLab.IsRoot) return;
         var dir = Directory.CreateTempSubdirectory("pw-ingresslab-");
@@ -77,8 +77,8 @@ public sealed class IngressLabTests
                 using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
                 using var req = new HttpRequestMessage(HttpMethod.Get, $"http://127.0.0.1:{port}/hostname");
                 req.Headers.Host = "shop.example.com";
-                using var resp = http.Send(req);
-                Assert.StartsWith("web-", resp.Content.ReadAsStringAsync().Result);
+                using var resp = await http.SendAsync(req);
+                Assert.StartsWith("web-", await resp.Content.ReadAsStringAsync());
                 var page = Browse($"http://shop.example.com/api/catalog/items", port);
                 Assert.Contains("\"pod\":\"catalog-", page);
                 Assert.Contains("\"host\":\"shop.example.com\"", page);

@@ -290,7 +290,7 @@ public sealed class LabTests
     }
 
     [Fact]
-    public void ExamplesWorkByNameThroughServicesUnderTheirPolicies()
+    public async Task ExamplesWorkByNameThroughServicesUnderTheirPolicies()
     {
         if (!IsRoot) return;
         using var lab = new TestLab(Repo.Path_("examples"));
@@ -309,7 +309,7 @@ public sealed class LabTests
         using (lab.PortForward("shop/web", $"{port}:80"))
         {
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-            Assert.StartsWith("web-", http.GetStringAsync($"http://127.0.0.1:{port}/hostname").Result);
+            Assert.StartsWith("web-", await http.GetStringAsync($"http://127.0.0.1:{port}/hostname"));
         }
     }
 

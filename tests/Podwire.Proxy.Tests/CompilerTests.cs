@@ -15,7 +15,7 @@ public sealed class CompilerTests
         Assert.Equal("10.244.1.2 . 8080", s.Backends["10.96.100.10 . tcp . 80 . 1"]);
         Assert.Equal("10.244.1.2 . 5353", s.Backends["10.96.100.10 . udp . 53 . 1"]);
         Assert.False(s.Backends.ContainsKey("10.96.100.10 . tcp . 80 . 2"));
-        Assert.Empty(s.External.Keys.Where(k => k.StartsWith("10.96.100.10 ")));
+        Assert.DoesNotContain(s.External.Keys, k => k.StartsWith("10.96.100.10 "));
     }
 
     [Fact]

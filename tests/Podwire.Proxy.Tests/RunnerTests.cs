@@ -91,7 +91,7 @@ public sealed class RunnerTests
     }
 
     [Fact]
-    public void AFailedRunIsRetriedAfterTheRetryInterval()
+    public async Task AFailedRunIsRetriedAfterTheRetryInterval()
     {
         var clock = new FakeClock();
         var times = new List<TimeSpan>();
@@ -101,6 +101,6 @@ public sealed class RunnerTests
         Assert.False(t.IsCompleted);
         clock.Advance(TimeSpan.FromSeconds(1));
         Assert.Equal([TimeSpan.Zero, TimeSpan.FromSeconds(3)], times);
-        Assert.True(t.Wait(TimeSpan.FromSeconds(5)));
+        await t.WaitAsync(TimeSpan.FromSeconds(5));
     }
 }
