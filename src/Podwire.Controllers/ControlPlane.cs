@@ -10,7 +10,9 @@ namespace Podwire.Controllers;
 /// </summary>
 public static class ControlPlane
 {
-    public static DerivedCluster Derive(ClusterModel model)
+    /// <param name="pins">What a running cluster already assigned (<see cref="Assignments"/>): objects the
+    /// model leaves unassigned keep it. None for a prediction from manifests alone.</param>
+    public static DerivedCluster Derive(ClusterModel model, Assignments? pins = null)
     {
         var options = model.Options;
         var nodes = NodeController.Derive(model.Nodes, options, model.Pods);
@@ -19,9 +21,10 @@ public static class ControlPlane
         var allPods = new List<Pod>(model.Pods.Count + workloadPods.Count);
         allPods.AddRange(model.Pods);
         allPods.AddRange(workloadPods);
-        var pods = PodController.Place(allPods, nodes);
+        var pods = pins is null ? PodController.Place(allPods, nodes) : PodController.Place(pins.Pin(allPods, nodes), nodes, pins.ReservedBesides(allPods));
 
         var services = Ordering.Sorted(BuiltinServices.Merge(model.Services, options), Ordering.CompareServices);
+        if (pins is not null) services = [.. pins.Pin(services, options)];
         services = ServiceIpAllocator.Assign(services, options);
         services = NodePortAllocator.Assign(services, options);
         services = LoadBalancerAllocator.Assign(services, options);

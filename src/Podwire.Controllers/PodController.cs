@@ -17,14 +17,15 @@ public static class PodController
     public const string PendingPhase = "Pending";
 
     /// <summary>Places and addresses <paramref name="pods"/>; the result is sorted (namespace, name).</summary>
-    public static IReadOnlyList<Pod> Place(IReadOnlyList<Pod> pods, IReadOnlyList<Node> nodes)
+    /// <param name="reserved">Addresses no pod here may be given (held by pods placed elsewhere).</param>
+    public static IReadOnlyList<Pod> Place(IReadOnlyList<Pod> pods, IReadOnlyList<Node> nodes, IReadOnlySet<string>? reserved = null)
     {
         var sorted = Ordering.Sorted(pods, Ordering.ComparePods);
         var nodeIndex = new Dictionary<string, int>(nodes.Count, StringComparer.Ordinal);
         for (int i = 0; i < nodes.Count; i++) nodeIndex.TryAdd(nodes[i].Name, i);
 
         Schedule(sorted, nodes, nodeIndex);
-        Address(sorted, nodes, nodeIndex);
+        Address(sorted, nodes, nodeIndex, reserved);
         return sorted;
     }
 
@@ -75,9 +76,10 @@ public static class PodController
         public UInt128 Last = NodeController.LastUsableOffset(cidr);
     }
 
-    private static void Address(Pod[] pods, IReadOnlyList<Node> nodes, Dictionary<string, int> nodeIndex)
+    private static void Address(Pod[] pods, IReadOnlyList<Node> nodes, Dictionary<string, int> nodeIndex, IReadOnlySet<string>? reserved)
     {
         var taken = new HashSet<IPAddress>();
+        if (reserved is not null) foreach (var r in reserved) if (IPAddress.TryParse(r, out var rip)) taken.Add(rip);
         foreach (var p in pods)
         {
             if (p.PodIP is not null && IPAddress.TryParse(p.PodIP, out var ip)) taken.Add(ip);

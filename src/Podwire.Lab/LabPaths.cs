@@ -16,5 +16,7 @@ public sealed class LabPaths(string cluster, string? root = null)
     public string ConfList(string node) => Path.Combine(CniDir, node + ".conflist");
     /// <summary>What the lab's ingress controller last published about each Ingress (see <c>IngressStatusStore</c>).</summary>
     public string IngressStatusFile => Path.Combine(Root, "ingress-status.json");
+    /// <summary>What the running lab assigned (pods' nodes and addresses, Services' addresses): see Controllers.Assignments.</summary>
+    public string AssignmentsFile => Path.Combine(Root, "assignments.json");
     public static string EtcNetns(string netns) => Path.Combine("/etc/netns", netns);
 }

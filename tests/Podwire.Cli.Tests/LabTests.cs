@@ -116,16 +116,37 @@ public sealed class LabTests
         var a3 = PodIp(pods, "default/a3");
         Assert.Equal("a3", lab.Exec("default/b1", "curl", "-s", "-m", "3", $"http://{a3}:8080/hostname").Stdout);
 
+        // A pod sorting before every other one, on a1's node: nobody else moves (a running
+        // cluster never renumbers pods), coredns included, and every pod keeps its resolv.conf.
+        var before = Keyed(lab.Pods()).ToDictionary(k => k.Key, k => k.Pod.GetProperty("status").GetProperty("podIP").GetString());
+        var grown = changed + "\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: a0, namespace: default, labels: {app: a}}\nspec:\n  nodeName: node-1\n  containers: [{name: c, ports: [{containerPort: 8080}]}]\n";
+        var add = Repo.Podwire("apply", "-f", WriteTemp(grown), "--cluster", lab.Name);
+        Assert.True(add.ExitCode == 0, add.Stderr);
+        Assert.Contains("1 pods added, 0 removed", add.Stdout);
+        var after = Keyed(lab.Pods()).ToDictionary(k => k.Key, k => k.Pod.GetProperty("status").GetProperty("podIP").GetString());
+        foreach (var (key, ip) in before) Assert.Equal(ip, after[key]);
+        Assert.DoesNotContain(after["default/a0"], before.Values);
+        // A changed pod (a new port) is recreated under the same name: its files are written again.
+        var ported = grown.Replace("nodeName: node-2\n  containers: [{name: c, ports: [{containerPort: 8080, name: http}",
+            "nodeName: node-2\n  containers: [{name: c, ports: [{containerPort: 9090}, {containerPort: 8080, name: http}");
+        Assert.NotEqual(grown, ported);
+        var port = Repo.Podwire("apply", "-f", WriteTemp(ported), "--cluster", lab.Name);
+        Assert.True(port.ExitCode == 0, port.Stderr);
+        Assert.Contains("1 pods added, 1 removed", port.Stdout);
+        foreach (var key in after.Keys)
+            Assert.True(File.Exists($"/etc/netns/pw-{lab.Name}-pod-{key.Replace('/', '.')}/resolv.conf"), $"{key} has no resolv.conf");
+        Assert.Contains("search default.svc.cluster.local", lab.Exec("default/b1", "cat", "/etc/resolv.conf").Stdout);
+
         var bad = Repo.Podwire("apply", "-f", WriteTemp("apiVersion: v1\nkind: Service\nmetadata: {name: x}\nspec:\n  ports: [{port: 0}]\n"), "--cluster", lab.Name);
         Assert.Equal(2, bad.ExitCode);
-        // The three pods, plus the lab's add-ons: two coredns pods and the ingress controller.
-        Assert.Equal(3, Keyed(lab.Pods()).Count(k => k.Key.StartsWith("default/", StringComparison.Ordinal)));
-        Assert.Equal(6, lab.Pods().GetArrayLength());
+        // The four pods, plus the lab's add-ons: two coredns pods and the ingress controller.
+        Assert.Equal(4, Keyed(lab.Pods()).Count(k => k.Key.StartsWith("default/", StringComparison.Ordinal)));
+        Assert.Equal(7, lab.Pods().GetArrayLength());
 
         var status = Repo.Podwire("status", "--cluster", lab.Name, "-o", "json");
         var s = JsonDocument.Parse(status.Stdout).RootElement;
         Assert.Equal("ready", s.GetProperty("phase").GetString());
-        Assert.Equal(6, s.GetProperty("pods").GetInt32());
+        Assert.Equal(7, s.GetProperty("pods").GetInt32());
     }
 
     [Fact]

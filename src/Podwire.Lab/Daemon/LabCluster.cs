@@ -34,10 +34,33 @@ public static class LabCluster
     public static (DerivedCluster? Cluster, IReadOnlyList<Problem> Problems) Load(LabState s, string manifestDir) =>
         Load(s, [manifestDir]);
 
-    /// <summary>As the lab would run <paramref name="paths"/>: derived, then the add-ons laid on top.</summary>
+    /// <summary>
+    /// As the lab would run <paramref name="paths"/>: derived with what the running lab already
+    /// assigned (<see cref="Assignments"/>, kept by the daemon in <see cref="LabPaths.AssignmentsFile"/>,
+    /// so an apply never moves a pod or renumbers a Service and every reader derives the same),
+    /// then the add-ons laid on top.
+    /// </summary>
     public static (DerivedCluster? Cluster, IReadOnlyList<Problem> Problems) Load(LabState s, IReadOnlyList<string> paths)
     {
         var loaded = ClusterLoader.Load(paths, Options(s));
-        return loaded.Ok ? (LabSystem.Extend(ControlPlane.Derive(loaded.Model!)), []) : (null, loaded.Problems);
+        if (!loaded.Ok) return (null, loaded.Problems);
+        var pins = ReadPins(new LabPaths(s.Cluster).AssignmentsFile);
+        return (LabSystem.Extend(ControlPlane.Derive(loaded.Model!, pins), pins), []);
+    }
+
+    private static Assignments? ReadPins(string file)
+    {
+        try { return File.Exists(file) ? Assignments.Parse(File.ReadAllText(file)) : null; }
+        catch (IOException) { return null; }
+        catch (UnauthorizedAccessException) { return null; }
+    }
+
+    /// <summary>Records what <paramref name="cluster"/> assigned, for the next derivation (written whole, then renamed).</summary>
+    public static void WritePins(LabState s, DerivedCluster cluster)
+    {
+        var file = new LabPaths(s.Cluster).AssignmentsFile;
+        var tmp = file + ".tmp";
+        File.WriteAllText(tmp, Assignments.Of(cluster).ToJson());
+        File.Move(tmp, file, overwrite: true);
     }
 }

@@ -95,6 +95,7 @@ public sealed class LabDaemon
             _builder.Reconcile(_plan);
             ApplyGsoSize();
             _cluster = cluster;
+            LabCluster.WritePins(_state, cluster);
             SyncComponents();
             _probes = new ProbeServer(_log);
             _processes = new ProcessSupervisor(_paths.LogDir);
@@ -340,6 +341,7 @@ public sealed class LabDaemon
         _builder!.Reconcile(next);
         if (added.Count > 0) ApplyGsoSize();
         _cluster = cluster;
+        LabCluster.WritePins(_state, cluster);
         SyncComponents();
         // Controllers started by this apply read the new state already; SIGHUP could reach them before their handler.
         foreach (var (key, pid) in _ingressControllers)

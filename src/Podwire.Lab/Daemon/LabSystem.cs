@@ -95,7 +95,7 @@ public static class LabSystem
     public static bool IsAddOn(Pod p) => p.Annotations.Get(ComponentAnnotation) is not null;
 
     /// <summary>The user's derived cluster with the add-ons laid on top.</summary>
-    public static DerivedCluster Extend(DerivedCluster user)
+    public static DerivedCluster Extend(DerivedCluster user, Assignments? pins = null)
     {
         var addOns = Build(user.Options);
         var input = user.Input;
@@ -105,9 +105,9 @@ public static class LabSystem
         if (workloads.Count == 0 && services.Count == 0 && namespaces.Count == 0) return user;
 
         var newPods = WorkloadController.Expand(workloads, user.Pods, user.Nodes);
-        var pods = PodController.Place([.. user.Pods, .. newPods], user.Nodes);
+        var pods = PodController.Place([.. user.Pods, .. pins is null ? newPods : pins.Pin([.. user.Pods, .. newPods], user.Nodes).Skip(user.Pods.Count)], user.Nodes);
 
-        var allServices = Ordering.Sorted([.. user.Services, .. services], Ordering.CompareServices);
+        var allServices = Ordering.Sorted([.. user.Services, .. pins is null ? services : pins.Pin(services, user.Options)], Ordering.CompareServices);
         allServices = ServiceIpAllocator.Assign(allServices, user.Options);
         allServices = NodePortAllocator.Assign(allServices, user.Options);
         allServices = LoadBalancerAllocator.Assign(allServices, user.Options);

@@ -75,8 +75,9 @@ public sealed class DnsDataplane(TextWriter log) : IDataplaneComponent, IDisposa
         {
             pods.Add(p.Netns);
             string text = "# Kubernetes-managed resolv.conf (podwire lab).\n" + ResolvConf.For(p.Pod, cluster).ToFileText();
-            if (_resolvConf.TryGetValue(p.Netns, out var old) && old == text) continue;
             var dir = LabPaths.EtcNetns(p.Netns);
+            // A pod removed and added again under the same name (an apply that changed it) has a new folder.
+            if (_resolvConf.TryGetValue(p.Netns, out var old) && old == text && File.Exists(Path.Combine(dir, "resolv.conf"))) continue;
             if (!Directory.Exists(dir)) continue; // the pod is not attached (yet)
             var tmp = Path.Combine(dir, ".resolv.conf.tmp");
             File.WriteAllText(tmp, text);

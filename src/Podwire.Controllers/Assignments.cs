@@ -1,0 +1,205 @@
+using System.Net;
+using System.Text.Json;
+using Podwire.Model;
+using Podwire.Model.Net;
+
+namespace Podwire.Controllers;
+
+/// <summary>A pod's node and addresses as a running cluster assigned them.</summary>
+public sealed record PodPin(string Node, IReadOnlyList<string> IPs);
+
+/// <summary>A Service's ClusterIPs and LoadBalancer addresses as a running cluster assigned them.</summary>
+public sealed record ServicePin(IReadOnlyList<string> ClusterIPs, IReadOnlyList<string> LoadBalancer);
+
+/// <summary>
+/// What a running cluster has already assigned, keyed "namespace/name". Why: a real control plane
+/// never moves a running pod or renumbers a Service because other objects came or went, while a
+/// derivation from manifests alone hands out nodes and addresses in (namespace, name) order, so
+/// one new pod can shift every address after it. Deriving with these pins keeps each object that
+/// the manifests leave unassigned where it was; what manifests say explicitly still wins, and a
+/// pin that no longer fits (node gone, address outside its range or taken) is dropped. Pure.
+/// </summary>
+public sealed record Assignments(IReadOnlyDictionary<string, PodPin> Pods, IReadOnlyDictionary<string, ServicePin> Services)
+{
+    public static readonly Assignments None = new(new Dictionary<string, PodPin>(), new Dictionary<string, ServicePin>());
+
+    /// <summary>The assignments of a derived cluster: every addressed pod network pod, every Service with addresses.</summary>
+    public static Assignments Of(DerivedCluster cluster)
+    {
+        var pods = new Dictionary<string, PodPin>(StringComparer.Ordinal);
+        foreach (var p in cluster.Pods)
+            if (!p.HostNetwork && p.NodeName is not null && p.PodIP is not null)
+                pods[p.Namespace + "/" + p.Name] = new PodPin(p.NodeName, p.PodIPs.Count > 0 ? p.PodIPs : [p.PodIP]);
+        var services = new Dictionary<string, ServicePin>(StringComparer.Ordinal);
+        foreach (var s in cluster.Services)
+        {
+            IReadOnlyList<string> ips = s.IsHeadless || s.Type == ServiceType.ExternalName ? [] : s.ClusterIPs.Count > 0 ? s.ClusterIPs : s.ClusterIP is { } ip ? [ip] : [];
+            if (ips.Count > 0 || s.LoadBalancerIngress.Count > 0) services[s.Namespace + "/" + s.Name] = new ServicePin(ips, s.LoadBalancerIngress);
+        }
+        return new Assignments(pods, services);
+    }
+
+    /// <summary>
+    /// <paramref name="pods"/> with the pinned node and addresses given to each pod that has
+    /// neither an address nor host networking, when the node still exists, is Ready, and its pod
+    /// subnets hold every pinned address, and no pod names one of them explicitly.
+    /// </summary>
+    public IReadOnlyList<Pod> Pin(IReadOnlyList<Pod> pods, IReadOnlyList<Node> nodes)
+    {
+        if (Pods.Count == 0) return pods;
+        var explicitIPs = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var p in pods)
+        {
+            if (p.PodIP is not null) explicitIPs.Add(p.PodIP);
+            foreach (var ip in p.PodIPs) explicitIPs.Add(ip);
+        }
+        var byName = new Dictionary<string, Node>(StringComparer.Ordinal);
+        foreach (var n in nodes) byName.TryAdd(n.Name, n);
+        var result = new Pod[pods.Count];
+        var pinned = new HashSet<string>(StringComparer.Ordinal);
+        for (int i = 0; i < pods.Count; i++)
+        {
+            var p = pods[i];
+            result[i] = p;
+            if (p.HostNetwork || p.PodIP is not null || p.PodIPs.Count > 0 || p.Phase is "Succeeded" or "Failed") continue;
+            if (!Pods.TryGetValue(p.Namespace + "/" + p.Name, out var pin) || pin.IPs.Count == 0) continue;
+            if (p.NodeName is not null && p.NodeName != pin.Node) continue;
+            if (!byName.TryGetValue(pin.Node, out var node) || !node.Ready || !Fits(pin.IPs, node)) continue;
+            bool free = true;
+            foreach (var ip in pin.IPs) free &= !explicitIPs.Contains(ip) && !pinned.Contains(ip);
+            if (!free) continue;
+            foreach (var ip in pin.IPs) pinned.Add(ip);
+            result[i] = p with { NodeName = pin.Node, PodIP = pin.IPs[0], PodIPs = pin.IPs };
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// <paramref name="services"/> with pinned ClusterIPs for those without one (not headless, not
+    /// ExternalName) and pinned LoadBalancer addresses for LoadBalancer Services of the default
+    /// class asking for none, when the addresses are still in range and nobody asks for them.
+    /// </summary>
+    public IReadOnlyList<Service> Pin(IReadOnlyList<Service> services, ClusterOptions options)
+    {
+        if (Services.Count == 0) return services;
+        var asked = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var s in services)
+        {
+            if (s.ClusterIP is { } c) asked.Add(c);
+            foreach (var ip in s.ClusterIPs) asked.Add(ip);
+            if (s.LoadBalancerIP is { } l) asked.Add(l);
+            foreach (var ip in s.LoadBalancerIngress) asked.Add(ip);
+        }
+        var result = new Service[services.Count];
+        for (int i = 0; i < services.Count; i++)
+        {
+            var s = services[i];
+            result[i] = s;
+            if (!Services.TryGetValue(s.Namespace + "/" + s.Name, out var pin)) continue;
+            if (s.ClusterIP is null && s.ClusterIPs.Count == 0 && s.Type != ServiceType.ExternalName && pin.ClusterIPs.Count > 0
+                && All(pin.ClusterIPs, ip => (options.ServiceCidr.Contains(ip) || options.ServiceCidrV6?.Contains(ip) == true) && !asked.Contains(ip.ToString())))
+            {
+                foreach (var ip in pin.ClusterIPs) asked.Add(ip);
+                s = result[i] = s with { ClusterIP = pin.ClusterIPs[0], ClusterIPs = pin.ClusterIPs };
+            }
+            if (s.Type == ServiceType.LoadBalancer && s.LoadBalancerClass is null && s.LoadBalancerIP is null && s.LoadBalancerIngress.Count == 0
+                && pin.LoadBalancer.Count > 0 && All(pin.LoadBalancer, ip => options.LoadBalancerPool.Contains(ip) && !asked.Contains(ip.ToString())))
+            {
+                foreach (var ip in pin.LoadBalancer) asked.Add(ip);
+                result[i] = s with { LoadBalancerIngress = pin.LoadBalancer };
+            }
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// Addresses pinned to pods that are not in <paramref name="pods"/>: ones a later stage adds
+    /// back (the lab's add-ons), or just deleted. Kept out of this derivation's allocation so a
+    /// new pod cannot take them; the next assignments no longer hold the deleted ones.
+    /// </summary>
+    public IReadOnlySet<string> ReservedBesides(IReadOnlyList<Pod> pods)
+    {
+        var present = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var p in pods) present.Add(p.Namespace + "/" + p.Name);
+        var reserved = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (key, pin) in Pods)
+            if (!present.Contains(key)) foreach (var ip in pin.IPs) reserved.Add(ip);
+        return reserved;
+    }
+
+    private static bool Fits(IReadOnlyList<string> ips, Node node)
+    {
+        var cidrs = node.PodCidrs.Count > 0 ? node.PodCidrs : node.PodCidr is { } c ? [c] : [];
+        return All(ips, ip =>
+        {
+            foreach (var text in cidrs)
+                if (Cidr.TryParse(text, out var cidr) && cidr.Contains(ip)) return true;
+            return false;
+        });
+    }
+
+    private static bool All(IReadOnlyList<string> texts, Func<IPAddress, bool> test)
+    {
+        foreach (var t in texts)
+            if (!IPAddress.TryParse(t, out var ip) || !test(ip)) return false;
+        return true;
+    }
+
+    public string ToJson()
+    {
+        using var stream = new MemoryStream();
+        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+        {
+            w.WriteStartObject();
+            w.WriteStartObject("pods");
+            foreach (var (key, pin) in Pods.OrderBy(k => k.Key, StringComparer.Ordinal))
+            {
+                w.WriteStartObject(key);
+                w.WriteString("node", pin.Node);
+                Strings(w, "ips", pin.IPs);
+                w.WriteEndObject();
+            }
+            w.WriteEndObject();
+            w.WriteStartObject("services");
+            foreach (var (key, pin) in Services.OrderBy(k => k.Key, StringComparer.Ordinal))
+            {
+                w.WriteStartObject(key);
+                Strings(w, "clusterIPs", pin.ClusterIPs);
+                Strings(w, "loadBalancer", pin.LoadBalancer);
+                w.WriteEndObject();
+            }
+            w.WriteEndObject();
+            w.WriteEndObject();
+        }
+        return System.Text.Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    /// <summary>Reads <see cref="ToJson"/>'s output; anything unreadable gives <see cref="None"/> (pins are a hint, never a reason to fail).</summary>
+    public static Assignments Parse(string json)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(json);
+            var pods = new Dictionary<string, PodPin>(StringComparer.Ordinal);
+            foreach (var p in doc.RootElement.GetProperty("pods").EnumerateObject())
+                pods[p.Name] = new PodPin(p.Value.GetProperty("node").GetString()!, Strings(p.Value.GetProperty("ips")));
+            var services = new Dictionary<string, ServicePin>(StringComparer.Ordinal);
+            foreach (var s in doc.RootElement.GetProperty("services").EnumerateObject())
+                services[s.Name] = new ServicePin(Strings(s.Value.GetProperty("clusterIPs")), Strings(s.Value.GetProperty("loadBalancer")));
+            return new Assignments(pods, services);
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or KeyNotFoundException)
+        {
+            return None;
+        }
+    }
+
+    private static void Strings(Utf8JsonWriter w, string name, IReadOnlyList<string> values)
+    {
+        w.WriteStartArray(name);
+        foreach (var v in values) w.WriteStringValue(v);
+        w.WriteEndArray();
+    }
+
+    private static string[] Strings(JsonElement array) => [.. array.EnumerateArray().Select(e => e.GetString()!)];
+}

@@ -1,0 +1,85 @@
+using Podwire.Model;
+using static Podwire.Controllers.Tests.TestModels;
+
+namespace Podwire.Controllers.Tests;
+
+/// <summary>A running cluster's assignments pinned across a re-derivation (what a lab apply does).</summary>
+public class AssignmentsTests
+{
+    private static readonly Pod[] Running = [Pod("x", "b"), Pod("x", "c"), Pod("x", "d"), Pod("y", "e")];
+
+    private static Dictionary<string, (string? Node, string? IP)> Placement(DerivedCluster d) =>
+        d.Pods.ToDictionary(p => p.Namespace + "/" + p.Name, p => (p.NodeName, p.PodIP));
+
+    [Fact]
+    public void A_new_pod_sorting_first_moves_others_without_pins_and_none_with_them()
+    {
+        var before = ControlPlane.Derive(Cluster(pods: Running));
+        var grown = Cluster(pods: [Pod("x", "a"), .. Running]);
+
+        var fresh = Placement(ControlPlane.Derive(grown));
+        Assert.Contains(Running, p => fresh[$"{p.Namespace}/{p.Name}"] != Placement(before)[$"{p.Namespace}/{p.Name}"]);
+
+        var pinned = ControlPlane.Derive(grown, Assignments.Of(before));
+        var placed = Placement(pinned);
+        foreach (var (key, was) in Placement(before)) Assert.Equal(was, placed[key]);
+        // The newcomer takes a free address, not one of theirs.
+        Assert.DoesNotContain(placed["x/a"].IP, Placement(before).Values.Select(v => v.IP));
+        Assert.Equal(placed.Count, placed.Values.Select(v => v.IP).Distinct().Count());
+    }
+
+    [Fact]
+    public void A_pin_that_no_longer_fits_is_dropped()
+    {
+        var before = ControlPlane.Derive(Cluster(pods: Running));
+        var pins = Assignments.Of(before);
+        var takenIp = before.Pods.Single(p => p.Name == "c").PodIP;
+        // Another pod now names c's address explicitly; d was pinned to a node that is now NotReady.
+        var dNode = before.Pods.Single(p => p.Name == "d").NodeName!;
+        var nodes = before.Nodes.Select(n => n.Name == dNode ? n with { Ready = false } : n).ToList();
+        var next = ControlPlane.Derive(Cluster(nodes: nodes, pods: [.. Running, Pod("z", "thief", node: before.Pods.Single(p => p.Name == "c").NodeName, ip: takenIp)]), pins);
+        Assert.Equal(takenIp, next.Pods.Single(p => p.Name == "thief").PodIP);
+        Assert.NotEqual(takenIp, next.Pods.Single(p => p.Name == "c").PodIP);
+        Assert.NotEqual(dNode, next.Pods.Single(p => p.Name == "d").NodeName);
+    }
+
+    [Fact]
+    public void LoadBalancer_addresses_stay_when_a_service_sorting_first_arrives()
+    {
+        Service Lb(string ns, string name) => Service(ns, name, L(("app", name)), ServiceType.LoadBalancer);
+        var before = ControlPlane.Derive(Cluster(services: [Lb("m", "one"), Lb("p", "two")]));
+        var grown = Cluster(services: [Lb("a", "zero"), Lb("m", "one"), Lb("p", "two")]);
+        string Addr(DerivedCluster d, string name) => d.Services.Single(s => s.Name == name).LoadBalancerIngress.Single();
+
+        Assert.NotEqual(Addr(before, "one"), Addr(ControlPlane.Derive(grown), "one"));
+        var pinned = ControlPlane.Derive(grown, Assignments.Of(before));
+        Assert.Equal(Addr(before, "one"), Addr(pinned, "one"));
+        Assert.Equal(Addr(before, "two"), Addr(pinned, "two"));
+        Assert.DoesNotContain(Addr(pinned, "zero"), new[] { Addr(before, "one"), Addr(before, "two") });
+        foreach (var s in before.Services) Assert.Equal(s.ClusterIP, pinned.Services.Single(p => p.Name == s.Name && p.Namespace == s.Namespace).ClusterIP);
+    }
+
+    [Fact]
+    public void Pins_survive_their_json_and_garbage_reads_as_none()
+    {
+        var d = ControlPlane.Derive(Cluster(pods: Running, services: [Service("m", "lb", type: ServiceType.LoadBalancer)]));
+        var pins = Assignments.Of(d);
+        var back = Assignments.Parse(pins.ToJson());
+        Assert.Equal(pins.ToJson(), back.ToJson());
+        Assert.Equal(Running.Length, back.Pods.Count);
+        Assert.Single(back.Services["m/lb"].LoadBalancer);
+        Assert.Empty(Assignments.Parse("{not json").Pods);
+        Assert.Empty(Assignments.Parse("{}").Services);
+    }
+
+    [Fact]
+    public void Addresses_of_pinned_pods_added_later_are_not_handed_out()
+    {
+        // The lab adds its own pods after the user's; a new user pod must not take their addresses.
+        var before = ControlPlane.Derive(Cluster(pods: [.. Running, Pod("sys", "dns")]));
+        var dnsIp = before.Pods.Single(p => p.Name == "dns").PodIP!;
+        var dnsNode = before.Pods.Single(p => p.Name == "dns").NodeName;
+        var next = ControlPlane.Derive(Cluster(pods: [.. Running, .. Enumerable.Range(0, 6).Select(i => Pod("a", "new" + i, node: dnsNode))]), Assignments.Of(before));
+        Assert.DoesNotContain(dnsIp, next.Pods.Select(p => p.PodIP));
+    }
+}
