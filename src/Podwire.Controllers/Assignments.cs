@@ -8,11 +8,16 @@ namespace Podwire.Controllers;
 /// <summary>A pod's node and addresses as a running cluster assigned them.</summary>
 public sealed record PodPin(string Node, IReadOnlyList<string> IPs);
 
-/// <summary>A Service's ClusterIPs and LoadBalancer addresses as a running cluster assigned them.</summary>
-public sealed record ServicePin(IReadOnlyList<string> ClusterIPs, IReadOnlyList<string> LoadBalancer);
+/// <summary>
+/// A Service's ClusterIPs, LoadBalancer addresses, NodePorts (keyed "PROTOCOL/port") and
+/// health-check NodePort as a running cluster assigned them.
+/// </summary>
+public sealed record ServicePin(IReadOnlyList<string> ClusterIPs, IReadOnlyList<string> LoadBalancer,
+    IReadOnlyDictionary<string, int> NodePorts, int? HealthCheckNodePort);
 
 /// <summary>
-/// What a running cluster has already assigned, keyed "namespace/name". Why: a real control plane
+/// What a running cluster has already assigned, keyed "namespace/name": pods' nodes and addresses,
+/// Services' addresses and NodePorts. Why: a real control plane
 /// never moves a running pod or renumbers a Service because other objects came or went, while a
 /// derivation from manifests alone hands out nodes and addresses in (namespace, name) order, so
 /// one new pod can shift every address after it. Deriving with these pins keeps each object that
@@ -34,7 +39,11 @@ public sealed record Assignments(IReadOnlyDictionary<string, PodPin> Pods, IRead
         foreach (var s in cluster.Services)
         {
             IReadOnlyList<string> ips = s.IsHeadless || s.Type == ServiceType.ExternalName ? [] : s.ClusterIPs.Count > 0 ? s.ClusterIPs : s.ClusterIP is { } ip ? [ip] : [];
-            if (ips.Count > 0 || s.LoadBalancerIngress.Count > 0) services[s.Namespace + "/" + s.Name] = new ServicePin(ips, s.LoadBalancerIngress);
+            var nodePorts = new Dictionary<string, int>(StringComparer.Ordinal);
+            foreach (var p in s.Ports) if (p.NodePort is int np) nodePorts[PortKey(p)] = np;
+            int? health = NodePortAllocator.WantsHealthCheck(s) ? s.HealthCheckNodePort : null;
+            if (ips.Count > 0 || s.LoadBalancerIngress.Count > 0 || nodePorts.Count > 0 || health is not null)
+                services[s.Namespace + "/" + s.Name] = new ServicePin(ips, s.LoadBalancerIngress, nodePorts, health);
         }
         return new Assignments(pods, services);
     }
@@ -90,12 +99,20 @@ public sealed record Assignments(IReadOnlyDictionary<string, PodPin> Pods, IRead
             if (s.LoadBalancerIP is { } l) asked.Add(l);
             foreach (var ip in s.LoadBalancerIngress) asked.Add(ip);
         }
+        // NodePorts asked for explicitly win over pinned ones (the allocator takes them first).
+        var askedPorts = new HashSet<int>();
+        foreach (var s in services)
+        {
+            foreach (var p in s.Ports) if (p.NodePort is int np) askedPorts.Add(np);
+            if (s.HealthCheckNodePort is int hc) askedPorts.Add(hc);
+        }
         var result = new Service[services.Count];
         for (int i = 0; i < services.Count; i++)
         {
             var s = services[i];
             result[i] = s;
             if (!Services.TryGetValue(s.Namespace + "/" + s.Name, out var pin)) continue;
+            s = result[i] = PinNodePorts(s, pin, askedPorts, options);
             if (s.ClusterIP is null && s.ClusterIPs.Count == 0 && s.Type != ServiceType.ExternalName && pin.ClusterIPs.Count > 0
                 && All(pin.ClusterIPs, ip => (options.ServiceCidr.Contains(ip) || options.ServiceCidrV6?.Contains(ip) == true) && !asked.Contains(ip.ToString())))
             {
@@ -125,6 +142,24 @@ public sealed record Assignments(IReadOnlyDictionary<string, PodPin> Pods, IRead
         foreach (var (key, pin) in Pods)
             if (!present.Contains(key)) foreach (var ip in pin.IPs) reserved.Add(ip);
         return reserved;
+    }
+
+    private static string PortKey(ServicePort p) => p.Protocol + "/" + p.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    private static Service PinNodePorts(Service s, ServicePin pin, HashSet<int> asked, ClusterOptions options)
+    {
+        bool InRange(int port) => port >= options.NodePortMin && port <= options.NodePortMax && !asked.Contains(port);
+        if (NodePortAllocator.WantsNodePorts(s) && pin.NodePorts.Count > 0)
+        {
+            ServicePort[]? ports = null;
+            for (int p = 0; p < s.Ports.Count; p++)
+                if (s.Ports[p].NodePort is null && pin.NodePorts.TryGetValue(PortKey(s.Ports[p]), out var np) && InRange(np))
+                    (ports ??= [.. s.Ports])[p] = s.Ports[p] with { NodePort = np };
+            if (ports is not null) s = s with { Ports = ports };
+        }
+        if (NodePortAllocator.WantsHealthCheck(s) && s.HealthCheckNodePort is null && pin.HealthCheckNodePort is int hc && InRange(hc))
+            s = s with { HealthCheckNodePort = hc };
+        return s;
     }
 
     private static bool Fits(IReadOnlyList<string> ips, Node node)
@@ -166,6 +201,10 @@ public sealed record Assignments(IReadOnlyDictionary<string, PodPin> Pods, IRead
                 w.WriteStartObject(key);
                 Strings(w, "clusterIPs", pin.ClusterIPs);
                 Strings(w, "loadBalancer", pin.LoadBalancer);
+                w.WriteStartObject("nodePorts");
+                foreach (var (port, np) in pin.NodePorts.OrderBy(k => k.Key, StringComparer.Ordinal)) w.WriteNumber(port, np);
+                w.WriteEndObject();
+                if (pin.HealthCheckNodePort is int hc) w.WriteNumber("healthCheckNodePort", hc);
                 w.WriteEndObject();
             }
             w.WriteEndObject();
@@ -185,10 +224,15 @@ public sealed record Assignments(IReadOnlyDictionary<string, PodPin> Pods, IRead
                 pods[p.Name] = new PodPin(p.Value.GetProperty("node").GetString()!, Strings(p.Value.GetProperty("ips")));
             var services = new Dictionary<string, ServicePin>(StringComparer.Ordinal);
             foreach (var s in doc.RootElement.GetProperty("services").EnumerateObject())
-                services[s.Name] = new ServicePin(Strings(s.Value.GetProperty("clusterIPs")), Strings(s.Value.GetProperty("loadBalancer")));
+            {
+                var nodePorts = new Dictionary<string, int>(StringComparer.Ordinal);
+                if (s.Value.TryGetProperty("nodePorts", out var np)) foreach (var p in np.EnumerateObject()) nodePorts[p.Name] = p.Value.GetInt32();
+                int? health = s.Value.TryGetProperty("healthCheckNodePort", out var hc) ? hc.GetInt32() : null;
+                services[s.Name] = new ServicePin(Strings(s.Value.GetProperty("clusterIPs")), Strings(s.Value.GetProperty("loadBalancer")), nodePorts, health);
+            }
             return new Assignments(pods, services);
         }
-        catch (Exception e) when (e is JsonException or InvalidOperationException or KeyNotFoundException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException or KeyNotFoundException or FormatException)
         {
             return None;
         }

@@ -82,4 +82,27 @@ public class AssignmentsTests
         var next = ControlPlane.Derive(Cluster(pods: [.. Running, .. Enumerable.Range(0, 6).Select(i => Pod("a", "new" + i, node: dnsNode))]), Assignments.Of(before));
         Assert.DoesNotContain(dnsIp, next.Pods.Select(p => p.PodIP));
     }
+
+    [Fact]
+    public void NodePorts_stay_when_a_service_sorting_first_hashes_to_the_same_port_and_explicit_requests_still_win()
+    {
+        Service Np(string ns, string name, int? nodePort = null) =>
+            Service(ns, name, L(("app", name)), ServiceType.NodePort, ports: [SPort("http", 80, nodePort: nodePort)]);
+        int Port(DerivedCluster d, string name) => d.Services.Single(x => x.Name == name).Ports[0].NodePort!.Value;
+        var before = ControlPlane.Derive(Cluster(services: [Np("m", "one")]));
+        int mine = Port(before, "one");
+        // A newcomer in namespace "a" (allocated first) whose own hash lands on one's port.
+        var rival = Enumerable.Range(0, 20000).Select(n => "r" + n)
+            .First(n => Port(ControlPlane.Derive(Cluster(services: [Np("a", n)])), n) == mine);
+        var grown = Cluster(services: [Np("a", rival), Np("m", "one")]);
+        Assert.NotEqual(mine, Port(ControlPlane.Derive(grown), "one"));
+        var pinned = ControlPlane.Derive(grown, Assignments.Of(before));
+        Assert.Equal(mine, Port(pinned, "one"));
+        Assert.NotEqual(mine, Port(pinned, rival));
+        // Asked for explicitly, the port goes to whoever asks; the pinned Service gets another.
+        var asked = ControlPlane.Derive(Cluster(services: [Np("a", "wants", mine), Np("m", "one")]), Assignments.Of(before));
+        Assert.Equal(mine, Port(asked, "wants"));
+        Assert.NotEqual(mine, Port(asked, "one"));
+        Assert.Equal(mine, Assignments.Parse(Assignments.Of(before).ToJson()).Services["m/one"].NodePorts["TCP/80"]);
+    }
 }
