@@ -36,8 +36,18 @@ public sealed class ProcessRunner : ICommandRunner
         var err = p.StandardError.ReadToEndAsync();
         if (stdin is not null)
         {
-            p.StandardInput.Write(stdin);
-            p.StandardInput.Close();
+            // A program may exit without reading all of its input (it failed early, or needed
+            // only part of it): the write then fails with EPIPE. Its exit code and output say
+            // what happened; the broken pipe is not the caller's error.
+            try
+            {
+                p.StandardInput.Write(stdin);
+                p.StandardInput.Close();
+            }
+            catch (IOException)
+            {
+                try { p.StandardInput.Dispose(); } catch (IOException) { }
+            }
         }
         var stdout = p.StandardOutput.ReadToEnd();
         p.WaitForExit();

@@ -31,8 +31,10 @@ public class KernelTests
         Assert.Equal("1.1.0", (string?)o["cniVersion"]);
         Assert.Equal("10.96.0.10", (string?)o["dns"]!["nameservers"]![0]);
 
-        Assert.Equal(0, sb.Call(node, "podwire-cni", conf, "DEL", "ctr1", pod, "eth0").Exit);
-        Assert.Equal(0, sb.Call(node, "podwire-cni", conf, "DEL", "ctr1", pod, "eth0").Exit);
+        var del = sb.Call(node, "podwire-cni", conf, "DEL", "ctr1", pod, "eth0");
+        Assert.True(del.Exit == 0, del.Stdout);
+        var again = sb.Call(node, "podwire-cni", conf, "DEL", "ctr1", pod, "eth0");
+        Assert.True(again.Exit == 0, again.Stdout);
         Assert.False(sb.Ip(node, "link", "show", Names.HostVeth("ctr1", "eth0")).Ok);
         // host-local's lease is gone too.
         Assert.DoesNotContain(Directory.GetFiles(Path.Combine(sb.DataDir, "k8s-pod-network")), f => Path.GetFileName(f).StartsWith("10."));
