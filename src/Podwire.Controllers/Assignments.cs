@@ -38,7 +38,7 @@ public sealed record Assignments(IReadOnlyDictionary<string, PodPin> Pods, IRead
         var services = new Dictionary<string, ServicePin>(StringComparer.Ordinal);
         foreach (var s in cluster.Services)
         {
-            IReadOnlyList<string> ips = s.IsHeadless || s.Type == ServiceType.ExternalName ? [] : s.ClusterIPs.Count > 0 ? s.ClusterIPs : s.ClusterIP is { } ip ? [ip] : [];
+            IReadOnlyList<string> ips = s.IsHeadless || s.Type == ServiceType.ExternalName ? [] : ServiceIpAllocator.Requested(s);
             var nodePorts = new Dictionary<string, int>(StringComparer.Ordinal);
             foreach (var p in s.Ports) if (p.NodePort is int np) nodePorts[PortKey(p)] = np;
             int? health = NodePortAllocator.WantsHealthCheck(s) ? s.HealthCheckNodePort : null;
@@ -94,8 +94,7 @@ public sealed record Assignments(IReadOnlyDictionary<string, PodPin> Pods, IRead
         var asked = new HashSet<string>(StringComparer.Ordinal);
         foreach (var s in services)
         {
-            if (s.ClusterIP is { } c) asked.Add(c);
-            foreach (var ip in s.ClusterIPs) asked.Add(ip);
+            foreach (var ip in ServiceIpAllocator.Requested(s)) asked.Add(ip);
             if (s.LoadBalancerIP is { } l) asked.Add(l);
             foreach (var ip in s.LoadBalancerIngress) asked.Add(ip);
         }
@@ -113,7 +112,7 @@ public sealed record Assignments(IReadOnlyDictionary<string, PodPin> Pods, IRead
             result[i] = s;
             if (!Services.TryGetValue(s.Namespace + "/" + s.Name, out var pin)) continue;
             s = result[i] = PinNodePorts(s, pin, askedPorts, options);
-            if (s.ClusterIP is null && s.ClusterIPs.Count == 0 && s.Type != ServiceType.ExternalName && pin.ClusterIPs.Count > 0
+            if (ServiceIpAllocator.Requested(s).Count == 0 && s.Type != ServiceType.ExternalName && pin.ClusterIPs.Count > 0
                 && All(pin.ClusterIPs, ip => (options.ServiceCidr.Contains(ip) || options.ServiceCidrV6?.Contains(ip) == true) && !asked.Contains(ip.ToString())))
             {
                 foreach (var ip in pin.ClusterIPs) asked.Add(ip);
@@ -164,7 +163,7 @@ public sealed record Assignments(IReadOnlyDictionary<string, PodPin> Pods, IRead
 
     private static bool Fits(IReadOnlyList<string> ips, Node node)
     {
-        var cidrs = node.PodCidrs.Count > 0 ? node.PodCidrs : node.PodCidr is { } c ? [c] : [];
+        var cidrs = NodeController.GivenCidrs(node);
         return All(ips, ip =>
         {
             foreach (var text in cidrs)

@@ -101,7 +101,7 @@ public static class NodeController
         return result;
     }
 
-    private static IReadOnlyList<string> GivenCidrs(Node n) =>
+    internal static IReadOnlyList<string> GivenCidrs(Node n) =>
         n.PodCidrs.Count > 0 ? n.PodCidrs : n.PodCidr is { Length: > 0 } c ? [c] : [];
 
     private static bool OverlapsAny(Cidr candidate, List<Cidr> taken)

@@ -111,7 +111,8 @@ public static class ServiceIpAllocator
         return result;
     }
 
-    private static IReadOnlyList<string> Requested(Service s) =>
+    /// <summary>The ClusterIPs a Service states (spec.clusterIPs, else spec.clusterIP).</summary>
+    internal static IReadOnlyList<string> Requested(Service s) =>
         s.ClusterIPs.Count > 0 ? s.ClusterIPs : s.ClusterIP is { } ip ? [ip] : [];
 
     private static bool Reserve(string ip, (Cidr Cidr, BandedRange Range) r)

@@ -63,7 +63,7 @@ public sealed class ProxyChangeTracker(string nodeName)
         var inter = new Dictionary<string, string>(StringComparer.Ordinal);
         var exter = new Dictionary<string, string>(StringComparer.Ordinal);
         var backends = new Dictionary<string, string>(StringComparer.Ordinal);
-        var slots = new Dictionary<string, string>(StringComparer.Ordinal);
+        Dictionary<string, string>? slots = new(StringComparer.Ordinal);
         var none = new HashSet<string>(StringComparer.Ordinal);
         var health = new List<HealthCheck>();
         foreach (var svc in cluster.Services)
@@ -81,10 +81,10 @@ public sealed class ProxyChangeTracker(string nodeName)
                 var map = c.Target == ClaimTarget.Internal ? inter : exter;
                 if (!map.TryAdd(c.Key, c.Verdict)) continue;
                 AddChainRef(c);
-                c.WriteTo(backends, slots);
+                c.WriteTo(backends, ref slots);
             }
         }
-        _state = new ProxyState(cidr, new LayeredMap(inter), new LayeredMap(exter), new LayeredMap(backends), new LayeredMap(slots), new LayeredSet(none),
+        _state = new ProxyState(cidr, new LayeredMap(inter), new LayeredMap(exter), new LayeredMap(backends), new LayeredMap(slots!), new LayeredSet(none),
             ProxyCompiler.Hairpin(cluster, nodeName), Chains(), health);
         return new ProxyUpdate(_state, null, cluster.Services.Count);
     }

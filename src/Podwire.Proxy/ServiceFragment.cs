@@ -14,13 +14,17 @@ internal enum ClaimTarget : byte { NoEndpoints, Internal, External }
 /// </summary>
 internal sealed record FrontendClaim(ClaimTarget Target, string Key, string Verdict, LbChain? Chain, int Offset, string[] Backends, int[]? Slots = null)
 {
-    /// <summary>Writes this claim's endpoints (later writes over earlier ones, as the merge rule says).</summary>
-    public void WriteTo(Dictionary<string, string> backends, Dictionary<string, string> slots)
+    /// <summary>
+    /// Writes this claim's endpoints (later writes over earlier ones, as the merge rule says);
+    /// <paramref name="slots"/> is created on the first affinity claim.
+    /// </summary>
+    public void WriteTo(Dictionary<string, string> backends, ref Dictionary<string, string>? slots)
     {
         for (int i = 0; i < Backends.Length; i++)
         {
             if (Slots is null) { backends[ProxyCompiler.BackendKey(Key, Offset + i)] = Backends[i]; continue; }
             backends[ProxyCompiler.BackendKey(Key, Slots[i])] = Backends[i];
+            slots ??= new Dictionary<string, string>(StringComparer.Ordinal);
             slots[ProxyCompiler.BackendKey(Key, Offset + i)] = Slots[i].ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
     }
@@ -73,8 +77,7 @@ internal readonly struct FrontendResult
                 else { if (exter is not null) continue; exter = c; }
                 if (c.Backends.Length == 0) continue;
                 backends ??= new Dictionary<string, string>(StringComparer.Ordinal);
-                slots ??= new Dictionary<string, string>(StringComparer.Ordinal);
-                c.WriteTo(backends, slots);
+                c.WriteTo(backends, ref slots);
             }
         return new FrontendResult(inter, exter, none, backends, slots);
     }
