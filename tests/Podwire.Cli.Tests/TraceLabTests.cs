@@ -29,14 +29,14 @@ public sealed class TraceLabTests
         metadata: {name: s1, namespace: default, labels: {app: s}}
         spec:
           nodeName: node-2
-          containers: [{name: c, ports: [{containerPort: 8080, name: http}]}]
+          containers: [{name: c, ports: [{containerPort: 8080, name: http}, {containerPort: 9000, name: assoc, protocol: SCTP}]}]
         ---
         apiVersion: v1
         kind: Service
         metadata: {name: s, namespace: default}
         spec:
           selector: {app: s}
-          ports: [{port: 80, targetPort: http}]
+          ports: [{name: http, port: 80, targetPort: http}, {name: assoc, port: 9, targetPort: assoc, protocol: SCTP}]
         """;
 
     [Fact]
@@ -79,6 +79,19 @@ public sealed class TraceLabTests
         Assert.Contains(nodes[0].GetProperty("events").EnumerateArray(), e =>
             e.GetProperty("table").GetString() == "podwire-proxy" && e.GetProperty("rule").GetString() is { } rule && rule.Contains("dnat"));
         Assert.NotEqual(0, nodes[1].GetProperty("events").GetArrayLength());
+
+        // SCTP through the proxy: the INIT is DNATed to the endpoint's SCTP port, the INIT ACK comes back
+        // through conntrack, and the state cookie names the pod that answered.
+        var sctp = Repo.Podwire("trace", "default/client", "--to", "default/s", "--port", "9", "--protocol", "SCTP", "--cluster", cluster, "-o", "json");
+        Assert.True(sctp.ExitCode == 0, sctp.Stderr);
+        var sctpRoot = JsonDocument.Parse(sctp.Stdout).RootElement;
+        var sctpEndpoint = Assert.Single(sctpRoot.GetProperty("prediction").GetProperty("endpoints").EnumerateArray()).GetString()!;
+        Assert.EndsWith(":9000 (default/s1)", sctpEndpoint);
+        var sctpObserved = sctpRoot.GetProperty("observed");
+        Assert.True(sctpObserved.GetProperty("delivered").GetBoolean(), sctp.Stdout);
+        Assert.Equal("s1", sctpObserved.GetProperty("response").GetString());
+        Assert.Equal(sctpEndpoint.Split(' ')[0], sctpObserved.GetProperty("nodes")[0].GetProperty("dnat").GetString());
+
         // The trace tables are gone again.
         foreach (var node in (string[])["node-1", "node-2"])
         {

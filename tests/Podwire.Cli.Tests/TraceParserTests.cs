@@ -54,6 +54,7 @@ public sealed class TraceParserTests
         var packet = TraceParser.Parse(Captured)[7].Rule;
         Assert.Equal("10.244.0.5:8081", TraceParser.Destination(packet));
         Assert.Equal("10.0.0.1", TraceParser.Destination("ip saddr 10.0.0.2 ip daddr 10.0.0.1 icmp type echo-request"));
+        Assert.Equal("10.244.2.10:9000", TraceParser.Destination("ip saddr 10.244.1.10 ip daddr 10.244.2.10 ip length 52 sctp sport 50000 sctp dport 9000 sctp vtag 0 @th,96,64 0x0"));
         Assert.Null(TraceParser.Destination(null));
     }
 }

@@ -66,6 +66,13 @@ public sealed class ProbeNetwork : IDisposable
         if (!r.Ok) throw new InvalidOperationException($"ip {string.Join(' ', args)}: {r.Stderr.Trim()}");
     }
 
+    /// <summary>Loads an nftables script inside a namespace (its tables go with the namespace).</summary>
+    public static void Nft(string netns, string script)
+    {
+        var r = Exec(netns, "nft", script);
+        if (!r.Ok) throw new InvalidOperationException($"nft {script}: {r.Stderr.Trim()}");
+    }
+
     /// <summary>Runs a program inside a namespace, as a user with <c>ip netns exec</c> would.</summary>
     public static CommandResult Exec(string netns, string program, params string[] args) =>
         Run("ip", ["netns", "exec", netns, program, .. args]);

@@ -34,12 +34,11 @@ public sealed class ProbeServerTests(ITestOutputHelper output)
         var log = new StringWriter();
         await using var server = new ProbeServer(log);
         var result = server.AddPod(Pod(net.Server));
-        Assert.Equal(SctpAvailable ? [(8080, Protocol.TCP), (8081, Protocol.UDP), (8082, Protocol.SCTP)] : [(8080, Protocol.TCP), (8081, Protocol.UDP)], result.Listening);
+        // SCTP is served by a kernel socket or, without SCTP in the kernel (the lab machines), by the raw responder.
+        Assert.Equal([(8080, Protocol.TCP), (8081, Protocol.UDP), (8082, Protocol.SCTP)], result.Listening);
         Assert.Equal(1, server.PodCount);
-        Assert.Equal(SctpAvailable ? 3 : 2, server.ListenerCount);
-        // No SCTP on the lab machines (DESIGN); the pod is served anyway and the skip is reported.
-        if (!SctpAvailable)
-            Assert.Equal([(8082, Protocol.SCTP, "SCTP sockets are not available in this kernel")], result.Skipped);
+        Assert.Equal(3, server.ListenerCount);
+        Assert.Empty(result.Skipped);
 
         Assert.Equal("web-1", Curl(net.Client, Url + "/hostname"));
         var clientIp = Curl(net.Client, Url + "/clientip");
@@ -66,11 +65,13 @@ public sealed class ProbeServerTests(ITestOutputHelper output)
         ProbeNetwork.Ip("-n", net.Client, "addr", "add", "fd00:250::2/64", "dev", net.ClientLink, "nodad");
         await using var server = new ProbeServer();
         server.AddPod(Pod(net.Server));
-        Assert.Equal(2, server.ListenerCount); // one dual-stack socket per port serves both families
+        Assert.Equal(3, server.ListenerCount); // one dual-stack socket per port serves both families
         Assert.StartsWith("[fd00:250::2]:", Curl(net.Client, "-g", "http://[fd00:250::1]:8080/clientip"));
         Assert.EndsWith("\"clientIP\":\"fd00:250::2\"}", Curl(net.Client, "-g", "http://[fd00:250::1]:8080/x"));
         Assert.Equal("web-1", (await ProbeClient.UdpAsync(net.Client, "fd00:250::1", 8081, "hostname", Timeout)).Body);
         Assert.Equal("web-1", (await ProbeClient.HttpAsync(net.Client, "fd00:250::1", 8080, "/hostname", Timeout)).Body);
+        Assert.True((await ProbeClient.SctpAsync(net.Client, "fd00:250::1", 8082, Timeout)).Ok);
+        Assert.Equal(ProbeFailure.Refused, (await ProbeClient.SctpAsync(net.Client, "fd00:250::1", 9, Timeout)).Failure);
     }
 
     [RootFact]
@@ -175,7 +176,38 @@ public sealed class ProbeServerTests(ITestOutputHelper output)
         // Added again at once, on the same ports.
         server.AddPod(Pod(net.Server) with { Name = "web-2" });
         Assert.Equal("web-2", Curl(net.Client, Url + "/hostname"));
-        if (!SctpAvailable) Assert.Single(Regex.Matches(log.ToString(), "SCTP sockets are not available"));
+        if (!SctpAvailable) Assert.Single(Regex.Matches(log.ToString(), "raw-socket responders answer SCTP"));
+    }
+
+    /// <summary>
+    /// SCTP's first exchange through the real kernel: INIT ACK from a served port, ABORT from any
+    /// other, silence once the pod is gone or a filter drops INIT. A client namespace that accepts
+    /// only established traffic still gets the answers: conntrack takes them as replies, which it
+    /// does only if the tags are those of a real association.
+    /// </summary>
+    [RootFact]
+    public async Task Answers_sctp_init_with_init_ack_or_abort_through_conntrack()
+    {
+        using var net = new ProbeNetwork();
+        await using var server = new ProbeServer(new StringWriter());
+        server.AddPod(Pod(net.Server));
+        var answered = await ProbeClient.SctpAsync(net.Client, ProbeNetwork.ServerIp, 8082, Timeout);
+        Assert.True(answered.Ok, answered.Detail);
+        Assert.Equal("web-1", answered.Body); // the responder names its pod in the state cookie
+        Assert.Equal(ProbeFailure.Refused, (await ProbeClient.SctpAsync(net.Client, ProbeNetwork.ServerIp, 9, Timeout)).Failure);
+
+        ProbeNetwork.Nft(net.Client, "add table inet t; add chain inet t in { type filter hook input priority 0; policy drop; }; " +
+                                     "add rule inet t in ct state established accept");
+        Assert.True((await ProbeClient.SctpAsync(net.Client, ProbeNetwork.ServerIp, 8082, Timeout)).Ok);
+        Assert.Equal(ProbeFailure.Refused, (await ProbeClient.SctpAsync(net.Client, ProbeNetwork.ServerIp, 9, Timeout)).Failure);
+
+        ProbeNetwork.Nft(net.Server, "add table inet t; add chain inet t in { type filter hook input priority 0; }; add rule inet t in sctp dport 8082 drop");
+        Assert.Equal(ProbeFailure.Timeout, (await ProbeClient.SctpAsync(net.Client, ProbeNetwork.ServerIp, 8082, TimeSpan.FromMilliseconds(300))).Failure);
+        Assert.Equal(ProbeFailure.Refused, (await ProbeClient.SctpAsync(net.Client, ProbeNetwork.ServerIp, 9, Timeout)).Failure);
+
+        Assert.True(server.RemovePod("prod", "web-1"));
+        if (!SctpAvailable)
+            Assert.Equal(ProbeFailure.Timeout, (await ProbeClient.SctpAsync(net.Client, ProbeNetwork.ServerIp, 9, TimeSpan.FromMilliseconds(300))).Failure);
     }
 
     [RootFact]

@@ -31,7 +31,7 @@ public static class TraceCommand
         var source = new Argument<string>("NS/POD") { Description = "The pod the connection starts from." };
         var to = new Option<string>("--to") { Description = "The destination: NAMESPACE/POD, NAMESPACE/SERVICE (a pod of that name wins) or an IP address.", Required = true };
         var port = new Option<int>("--port") { Description = "The destination port (the Service port for a Service).", Required = true };
-        var protocol = new Option<string>("--protocol") { Description = "TCP or UDP (default TCP).", DefaultValueFactory = _ => "TCP" };
+        var protocol = new Option<string>("--protocol") { Description = "TCP, UDP or SCTP (default TCP).", DefaultValueFactory = _ => "TCP" };
         var cluster = LabCommon.ClusterOption();
         var output = Common.Output("table, json");
         var cmd = new Command("trace",
@@ -39,7 +39,8 @@ public static class TraceCommand
             "in every node, and print the path it took (chains and rules hit per node, the Service\n" +
             "DNAT, the policy verdict, the endpoint that answered) beside the analyzer's prediction\n" +
             "(the Service's endpoints, or the policy verdict for a pod or IP). TCP sends\n" +
-            "GET /hostname; UDP sends one datagram. Needs root. Exit code 0 whether delivered or not.\n\n" +
+            "GET /hostname; UDP sends one datagram; SCTP sends an association's INIT. Needs root.\n" +
+            "Exit code 0 whether delivered or not.\n\n" +
             "Examples:\n  sudo podwire trace shop/web-xxxx --to shop/catalog --port 80\n" +
             "  sudo podwire trace shop/web-xxxx --to data/postgres-0 --port 5432 -o json\n" +
             "  sudo podwire trace default/a1 --to 10.244.1.5 --port 5353 --protocol UDP --cluster t1");
@@ -55,7 +56,6 @@ public static class TraceCommand
             Common.CheckOutput(format, "table", "json");
             int portNumber = Common.Port(pr.GetValue(port));
             var proto = PolicyCommon.ParseProtocol("--protocol", pr.GetValue(protocol)!);
-            if (proto == Protocol.SCTP) throw new CliException("--protocol: Unsupported value: \"SCTP\": supported values: \"TCP\", \"UDP\"");
             LabCommon.RequireRoot();
             var name = LabCommon.Resolve(pr.GetValue(cluster));
             var derived = LoadLab(name, ctx.Err);
@@ -143,7 +143,7 @@ public static class TraceCommand
         // Match on the source and protocol, not the destination: after the first node's DNAT the
         // destination is the endpoint, and the pod's IP survives (pod-to-pod traffic is not masqueraded).
         // For TCP only the SYN is traced, so the path shown is the connection's first packet.
-        var match = proto == Protocol.TCP ? $"ip saddr {srcIp} tcp flags & (syn | ack) == syn" : $"ip saddr {srcIp} meta l4proto udp";
+        var match = proto == Protocol.TCP ? $"ip saddr {srcIp} tcp flags & (syn | ack) == syn" : $"ip saddr {srcIp} meta l4proto {NftProtocol(proto)}";
         var table = $"table inet {TraceTable} {{\n" +
                     $"  chain pre {{ type filter hook prerouting priority raw - 10; policy accept; {match} meta nftrace set 1; }}\n" +
                     $"  chain out {{ type filter hook output priority raw - 10; policy accept; {match} meta nftrace set 1; }}\n}}\n";
@@ -163,9 +163,12 @@ public static class TraceCommand
             }
             // nft needs a moment to subscribe to the trace netlink group before the packet is sent.
             Thread.Sleep(300);
-            var result = proto == Protocol.TCP
-                ? ProbeClient.Http(srcNetns, dstIp, port, "/hostname", TimeSpan.FromSeconds(3))
-                : ProbeClient.Udp(srcNetns, dstIp, port, "hostname", TimeSpan.FromSeconds(3));
+            var result = proto switch
+            {
+                Protocol.TCP => ProbeClient.Http(srcNetns, dstIp, port, "/hostname", TimeSpan.FromSeconds(3)),
+                Protocol.UDP => ProbeClient.Udp(srcNetns, dstIp, port, "hostname", TimeSpan.FromSeconds(3)),
+                _ => ProbeClient.SctpAsync(srcNetns, dstIp, port, TimeSpan.FromSeconds(3)).GetAwaiter().GetResult(),
+            };
             Thread.Sleep(1000);
             var traces = new List<NodeTrace>();
             foreach (var (node, proc, outTask) in monitors)
@@ -182,6 +185,8 @@ public static class TraceCommand
             foreach (var netns in added) RunNft(netns, null, ["delete", "table", "inet", TraceTable]);
         }
     }
+
+    private static string NftProtocol(Protocol p) => p == Protocol.UDP ? "udp" : "sctp";
 
     private static void Stop(Process p)
     {

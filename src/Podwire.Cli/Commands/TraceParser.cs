@@ -75,7 +75,7 @@ public static class TraceParser
         return System.Net.IPAddress.TryParse(host.Trim('[', ']'), out _) ? target : null;
     }
 
-    /// <summary>"ADDR:PORT" from a packet dump's "ip daddr ADDR ... tcp|udp dport PORT", or null.</summary>
+    /// <summary>"ADDR:PORT" from a packet dump's "ip daddr ADDR ... tcp|udp|sctp dport PORT", or null.</summary>
     public static string? Destination(string? packet)
     {
         if (packet is null) return null;
@@ -84,7 +84,7 @@ public static class TraceParser
         for (int i = 0; i + 2 < words.Length; i++)
         {
             if (words[i] is "ip" or "ip6" && words[i + 1] == "daddr") addr ??= words[i + 2];
-            else if (words[i] is "tcp" or "udp" && words[i + 1] == "dport") port ??= words[i + 2];
+            else if (words[i] is "tcp" or "udp" or "sctp" && words[i + 1] == "dport") port ??= words[i + 2];
         }
         return addr is null ? null : port is null ? addr : $"{addr}:{port}";
     }

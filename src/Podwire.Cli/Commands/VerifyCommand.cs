@@ -32,8 +32,9 @@ public static class VerifyCommand
             "port and protocol, for real and in parallel, from inside the source pod to the destination\n" +
             "pod's IP, and compare with what the analyzer predicts ('podwire matrix'). Prints the\n" +
             "mismatches and exits 1 if there is any. A connection refused counts as reached (policy\n" +
-            "drops, it never rejects). SCTP cases are listed but not probed (observed null): this\n" +
-            "kernel has no SCTP sockets. With -f the manifests must be what the lab runs.\n\n" +
+            "drops, it never rejects). SCTP is probed with an association's first packet: an INIT\n" +
+            "from a raw socket, answered by INIT ACK or ABORT (the lab answers for the pods where the\n" +
+            "kernel has no SCTP sockets). With -f the manifests must be what the lab runs.\n\n" +
             "  json  {\"cases\": [{\"from\", \"to\", \"port\", \"protocol\", \"expected\", \"observed\"}, ...], \"mismatches\": n}\n\n" +
             "Examples:\n  sudo ./podwire verify\n  sudo ./podwire verify --ports 80,81 --protocols TCP,UDP,SCTP -o json\n" +
             "  sudo ./podwire verify -f cluster.yaml -f policy.yaml --cluster e2e");
@@ -143,6 +144,6 @@ public static class VerifyCommand
         int skipped = r.Cases.Count(c => c.Observed is null);
         int probed = r.Cases.Count - skipped;
         o.WriteLine($"lab \"{name}\": {probed} cases probed in {elapsed.TotalSeconds:F1} s, {r.Mismatches} mismatch{(r.Mismatches == 1 ? "" : "es")} with the analyzer" +
-            (skipped > 0 ? $"; {skipped} SCTP cases not probed (this kernel has no SCTP sockets)" : ""));
+            (skipped > 0 ? $"; {skipped} cases not probed" : ""));
     }
 }

@@ -44,8 +44,13 @@ public static class VerifyRun
 
         var observed = new (bool? Ok, string Detail)[cases.Count];
         ProbeAll(Enumerable.Range(0, cases.Count).ToList());
-        // A lost first packet must not fail a run: probes that found closed what should be open get a second chance.
-        ProbeAll(Enumerable.Range(0, cases.Count).Where(i => cases[i].Expected && observed[i].Ok == false).ToList());
+        // Every disagreement is probed once more, on a fresh source port. A lost first packet must
+        // not fail a run; nor may a UDP or SCTP probe that drew the source port of a flow an earlier
+        // run left in conntrack (UDP 30 s, SCTP 10 s after ABORT): the kernel takes such a packet as
+        // part of that flow, "established", and lets it through a policy that denies new flows,
+        // which is right for the flow and says nothing about the policy. Measured before this
+        // second look: 2 such cases in 60 runs right after policy swaps.
+        ProbeAll(Enumerable.Range(0, cases.Count).Where(i => observed[i].Ok is bool ok && ok != cases[i].Expected).ToList());
 
         var result = new List<VerifyCase>(cases.Count);
         int mismatches = 0;
@@ -77,16 +82,18 @@ public static class VerifyRun
 
         async Task<(bool?, string)> Probe(int from, int to, int port, Protocol proto)
         {
-            if (proto == Protocol.SCTP) return (null, "not probed: no SCTP sockets in this kernel");
             var src = pods[from];
             string netns = names.PodNetns(src.Namespace, src.Name);
             string ip = pods[to].PodIP!;
             ProbeResult r;
             try
             {
-                r = proto == Protocol.TCP
-                    ? await ProbeClient.HttpAsync(netns, ip, port, "/hostname", timeout).ConfigureAwait(false)
-                    : await ProbeClient.UdpAsync(netns, ip, port, "hostname", timeout).ConfigureAwait(false);
+                r = proto switch
+                {
+                    Protocol.TCP => await ProbeClient.HttpAsync(netns, ip, port, "/hostname", timeout).ConfigureAwait(false),
+                    Protocol.UDP => await ProbeClient.UdpAsync(netns, ip, port, "hostname", timeout).ConfigureAwait(false),
+                    _ => await ProbeClient.SctpAsync(netns, ip, port, timeout).ConfigureAwait(false),
+                };
             }
             catch (DatapathException e)
             {

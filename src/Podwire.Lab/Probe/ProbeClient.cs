@@ -84,6 +84,68 @@ public static class ProbeClient
         }
     }
 
+    /// <summary>
+    /// The first packet of an SCTP association (INIT) from a raw socket, and its answer: INIT ACK
+    /// is an answered probe, ABORT is "refused" (the packet reached a host with nothing on that
+    /// port). Works whether or not the kernel has SCTP sockets: a kernel SCTP stack and a
+    /// <see cref="SctpResponder"/> answer alike. The raw socket is connected to the destination,
+    /// so it sees only packets from there (un-NATed replies of a Service come from its address).
+    /// </summary>
+    public static async Task<ProbeResult> SctpAsync(string netns, string ip, int port, TimeSpan timeout)
+    {
+        if (!IPAddress.TryParse(ip, out var address)) return ProbeResult.Failed(ProbeFailure.Error, $"not an IP address: {ip}");
+        using var cts = new CancellationTokenSource(timeout);
+        Socket socket;
+        try
+        {
+            socket = Netns.RunIn(netns, () => RawSocket.Open(address.AddressFamily, SctpResponder.SctpProtocol));
+        }
+        catch (DatapathException e)
+        {
+            return ProbeResult.Failed(ProbeFailure.Error, $"raw SCTP socket: {e.Message}");
+        }
+        using (socket)
+        {
+            ushort sourcePort = (ushort)Random.Shared.Next(49152, 65536);
+            uint tag = (uint)Random.Shared.Next(1, int.MaxValue);
+            var init = new byte[SctpPacket.InitBytes];
+            SctpPacket.WriteInit(init, sourcePort, (ushort)port, tag);
+            var buffer = new byte[2048];
+            bool v4 = address.AddressFamily == AddressFamily.InterNetwork;
+            try
+            {
+                await socket.ConnectAsync(new IPEndPoint(address, 0), cts.Token).ConfigureAwait(false);
+                await socket.SendAsync(init, SocketFlags.None, cts.Token).ConfigureAwait(false);
+                while (true)
+                {
+                    int n = await socket.ReceiveAsync(buffer, SocketFlags.None, cts.Token).ConfigureAwait(false);
+                    var packet = buffer.AsSpan(0, n);
+                    var sctp = v4 ? SctpPacket.SkipIPv4Header(packet) : packet;
+                    // Another probe's packets from the same address share this socket's view.
+                    if (!SctpPacket.TryRead(sctp, out var h) || h.SourcePort != port || h.DestinationPort != sourcePort || h.VerificationTag != tag) continue;
+                    // The lab's responder names its pod in the state cookie; a kernel's cookie is binary.
+                    if (h.Chunk == SctpPacket.InitAck) return new ProbeResult(ProbeFailure.None, 0, CookieText(SctpPacket.Cookie(sctp)), "INIT ACK");
+                    if (h.Chunk == SctpPacket.Abort) return ProbeResult.Failed(ProbeFailure.Refused, "ABORT");
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                return ProbeResult.Failed(ProbeFailure.Timeout, $"no answer from {ip}:{port}/sctp within {timeout.TotalSeconds:0.###} s");
+            }
+            catch (SocketException e)
+            {
+                return ProbeResult.Failed(Classify(e.SocketErrorCode), e.SocketErrorCode.ToString());
+            }
+        }
+    }
+
+    private static string CookieText(ReadOnlySpan<byte> cookie)
+    {
+        foreach (var b in cookie)
+            if (b is < 0x20 or > 0x7e) return "";
+        return Encoding.ASCII.GetString(cookie);
+    }
+
     public static ProbeFailure Classify(SocketError error) => error switch
     {
         SocketError.ConnectionRefused => ProbeFailure.Refused,

@@ -18,12 +18,14 @@ internal sealed class ProbePod
     private readonly TextWriter _log;
     private readonly TimeSpan _idleTimeout;
     private readonly List<(Socket Socket, Protocol Protocol, int Port)> _listeners;
+    private readonly SctpResponder? _sctp;
     private readonly HashSet<Socket> _connections = [];
     private readonly List<Task> _loops = [];
     private bool _closed;
 
-    public ProbePod(ProbeTarget target, List<(Socket, Protocol, int)> listeners, TextWriter log, TimeSpan idleTimeout)
+    public ProbePod(ProbeTarget target, List<(Socket, Protocol, int)> listeners, SctpResponder? sctp, TextWriter log, TimeSpan idleTimeout)
     {
+        _sctp = sctp;
         _target = target;
         _podName = Encoding.UTF8.GetBytes(target.Name);
         _listeners = listeners;
@@ -31,10 +33,11 @@ internal sealed class ProbePod
         _idleTimeout = idleTimeout;
     }
 
-    public int ListenerCount => _listeners.Count;
+    public int ListenerCount => _listeners.Count + (_sctp?.Ports.Count ?? 0);
 
     public void Start()
     {
+        if (_sctp is not null) _loops.Add(_sctp.Start());
         foreach (var (socket, protocol, port) in _listeners)
             _loops.Add(protocol == Protocol.UDP ? Task.Run(() => UdpLoop(socket, port)) : Task.Run(() => AcceptLoop(socket, port)));
     }
@@ -51,6 +54,7 @@ internal sealed class ProbePod
             _connections.Clear();
         }
         foreach (var (socket, _, _) in _listeners) socket.Dispose();
+        _sctp?.Close();
         foreach (var c in open) CloseGracefully(c);
         return Task.WhenAll(_loops);
     }

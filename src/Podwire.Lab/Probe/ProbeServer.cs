@@ -16,8 +16,9 @@ namespace Podwire.Lab.Probe;
 /// socket ([::] with IPV6_V6ONLY off), which also serves IPv4 as 0.0.0.0 would; where the kernel
 /// has no IPv6 it falls back to a 0.0.0.0 socket. TCP ports speak HTTP/1.1 like agnhost's
 /// netexec (see <see cref="ProbeResponses"/>); UDP ports answer "hostname" or echo; SCTP stream
-/// sockets speak the same HTTP where the kernel has SCTP, and are skipped (logged once) where it
-/// does not, as on the lab machines. Replies to UDP leave from the address the kernel picks for
+/// sockets speak the same HTTP where the kernel has SCTP. Where it has none, as on the lab
+/// machines, every pod gets an <see cref="SctpResponder"/> instead: raw sockets that answer an
+/// association's first packet as a kernel would, so SCTP reachability can still be probed. Replies to UDP leave from the address the kernel picks for
 /// the route back, which is the pod's address for single-address pods.
 /// </para>
 /// </summary>
@@ -70,10 +71,13 @@ public sealed class ProbeServer : IAsyncDisposable, IDisposable
         RemovePod(target.Namespace, target.Name);
 
         var ports = Distinct(target.Ports);
-        var (listeners, skipped) = Netns.RunIn(target.Netns, () => OpenAll(ports));
-        var pod = new ProbePod(target, listeners, _log, IdleTimeout);
+        var (listeners, responder, skipped) = Netns.RunIn(target.Netns, () => OpenAll(ports, target));
+        var pod = new ProbePod(target, listeners, responder, _log, IdleTimeout);
         var listening = new List<(int, Protocol)>(listeners.Count);
         foreach (var (_, protocol, port) in listeners) listening.Add((port, protocol));
+        if (responder is not null)
+            foreach (var (port, protocol) in ports)
+                if (protocol == Protocol.SCTP) listening.Add((port, protocol));
         foreach (var (port, protocol, reason) in skipped)
             if (!(protocol == Protocol.SCTP && reason == SctpUnavailable))
                 _log.WriteLine($"probe: {target.Namespace}/{target.Name} {protocol} {port} not served: {reason}");
@@ -149,22 +153,35 @@ public sealed class ProbeServer : IAsyncDisposable, IDisposable
     }
 
     // Runs inside the pod's namespace: everything created here belongs to it.
-    private (List<(Socket, Protocol, int)> Listeners, List<(int, Protocol, string)> Skipped) OpenAll(List<(int Port, Protocol Protocol)> ports)
+    private (List<(Socket, Protocol, int)> Listeners, SctpResponder? Responder, List<(int, Protocol, string)> Skipped) OpenAll(
+        List<(int Port, Protocol Protocol)> ports, ProbeTarget pod)
     {
         var listeners = new List<(Socket, Protocol, int)>(ports.Count);
         var skipped = new List<(int, Protocol, string)>();
+        SctpResponder? responder = null;
+        if (!SctpResponder.KernelHasSctpSockets)
+        {
+            var sctpPorts = new List<int>();
+            foreach (var (port, protocol) in ports)
+                if (protocol == Protocol.SCTP) sctpPorts.Add(port);
+            // Every pod answers SCTP, not only those declaring it: an INIT to an undeclared port gets
+            // the ABORT a kernel would send, which tells a probe the packet arrived.
+            responder = SctpResponder.Open(sctpPorts, _log, $"{pod.Namespace}/{pod.Name}", pod.Name);
+            if (Interlocked.Exchange(ref _sctpUnavailableLogged, 1) == 0)
+                _log.WriteLine(responder is null
+                    ? $"probe: {SctpUnavailable} and raw sockets cannot be opened; SCTP ports are not served"
+                    : $"probe: {SctpUnavailable}; raw-socket responders answer SCTP INIT with INIT ACK or ABORT");
+            if (responder is null)
+                foreach (var p in sctpPorts) skipped.Add((p, Protocol.SCTP, SctpUnavailable));
+        }
         foreach (var (port, protocol) in ports)
         {
+            if (protocol == Protocol.SCTP && !SctpResponder.KernelHasSctpSockets) continue;
             var socket = Open(port, protocol, out var reason);
-            if (socket is null)
-            {
-                skipped.Add((port, protocol, reason!));
-                if (reason == SctpUnavailable && Interlocked.Exchange(ref _sctpUnavailableLogged, 1) == 0)
-                    _log.WriteLine($"probe: {SctpUnavailable}; SCTP ports are not served");
-            }
+            if (socket is null) skipped.Add((port, protocol, reason!));
             else listeners.Add((socket, protocol, port));
         }
-        return (listeners, skipped);
+        return (listeners, responder, skipped);
     }
 
     private static Socket? Open(int port, Protocol protocol, out string? reason)
