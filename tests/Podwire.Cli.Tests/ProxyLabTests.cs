@@ -92,6 +92,95 @@ public sealed class ProxyLabTests(ProxyLabTests.ProxyLab lab) : IClassFixture<Pr
           healthCheckNodePort: 32000
           selector: {app: a, local: "yes"}
           ports: [{port: 80, targetPort: 8080, nodePort: 30082}]
+        ---
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: client1, namespace: default, labels: {app: client}}
+        spec:
+          nodeName: node-1
+          containers: [{name: c}]
+        ---
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: t1, namespace: default, labels: {app: t, drain: "yes"}, deletionTimestamp: "2026-01-01T00:00:00Z"}
+        spec:
+          nodeName: node-1
+          containers: [{name: c, ports: [{containerPort: 8080}]}]
+        ---
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: t2, namespace: default, labels: {app: t}}
+        spec:
+          nodeName: node-2
+          containers: [{name: c, ports: [{containerPort: 8080}]}]
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: itp, namespace: default}
+        spec:
+          clusterIP: 10.96.100.20
+          internalTrafficPolicy: Local
+          selector: {app: a}
+          ports: [{port: 80, targetPort: 8080}]
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: itp-one, namespace: default}
+        spec:
+          clusterIP: 10.96.100.21
+          internalTrafficPolicy: Local
+          selector: {app: a, local: "yes"}
+          ports: [{port: 80, targetPort: 8080}]
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: term, namespace: default}
+        spec:
+          clusterIP: 10.96.100.22
+          selector: {app: t}
+          ports: [{port: 80, targetPort: 8080}]
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: drain, namespace: default}
+        spec:
+          clusterIP: 10.96.100.23
+          selector: {app: t, drain: "yes"}
+          ports: [{port: 80, targetPort: 8080}]
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: ext, namespace: default}
+        spec:
+          clusterIP: 10.96.100.24
+          externalIPs: [172.18.255.20]
+          selector: {app: a}
+          ports: [{port: 80, targetPort: 8080}]
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: brief, namespace: default}
+        spec:
+          clusterIP: 10.96.100.25
+          selector: {app: a}
+          sessionAffinity: ClientIP
+          sessionAffinityConfig: {clientIP: {timeoutSeconds: 2}}
+          ports: [{port: 80, targetPort: 8080}]
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: headless, namespace: default}
+        spec:
+          clusterIP: None
+          selector: {app: a}
+          ports: [{port: 8080}]
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: alias, namespace: default}
+        spec:
+          type: ExternalName
+          externalName: web.default.svc.cluster.local
         """;
 
     public sealed class ProxyLab : IDisposable
@@ -130,6 +219,83 @@ public sealed class ProxyLabTests(ProxyLabTests.ProxyLab lab) : IClassFixture<Pr
         // One exec, n connections: each curl is a new connection with a new source port.
         var r = lab.Exec(pod, "sh", "-c", $"for i in $(seq 1 {n}); do curl -s -m 2 {url}; echo; done");
         return r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).ToList();
+    }
+
+    private string PodIp(string pod) =>
+        lab.InNetns($"pod-default.{pod}", "ip", "-4", "-o", "addr", "show", "eth0").Stdout.Split(' ', StringSplitOptions.RemoveEmptyEntries)[3].Split('/')[0];
+
+    private string Nft(string node, params string[] args) => lab.InNetns($"node-{node}", ["nft", .. args]).Stdout;
+
+    [Fact]
+    public void InternalTrafficPolicyLocalKeepsClientsOnTheirNode()
+    {
+        if (!IsRoot) return;
+        // itp has an endpoint on each node (a1 on node-1, a2 on node-2): each client gets its own node's.
+        Assert.Equal(Enumerable.Repeat("a2", 10), Hostnames("default/client", "http://10.96.100.20/hostname", 10));
+        Assert.Equal(Enumerable.Repeat("a1", 10), Hostnames("default/client1", "http://10.96.100.20/hostname", 10));
+        // itp-one has its only endpoint on node-1: dropped from node-2 (curl times out, nothing refuses).
+        Assert.Equal(28, lab.Exec("default/client", "curl", "-s", "-m", "1", "http://10.96.100.21/hostname").ExitCode);
+        Assert.Equal("a1", lab.Exec("default/client1", "curl", "-s", "-m", "3", "http://10.96.100.21/hostname").Stdout);
+    }
+
+    [Fact]
+    public void TerminatingEndpointsServeOnlyWhenNoEndpointIsReady()
+    {
+        if (!IsRoot) return;
+        // t1 has a deletionTimestamp (terminating, still serving), t2 is ready: only t2 gets traffic.
+        Assert.Equal(Enumerable.Repeat("t2", 12), Hostnames("default/client", "http://10.96.100.22/hostname", 12));
+        // drain selects t1 alone: every endpoint is terminating, so the serving ones take the traffic.
+        Assert.Equal(Enumerable.Repeat("t1", 4), Hostnames("default/client", "http://10.96.100.23/hostname", 4));
+        var slices = Repo.Podwire("get", "endpointslices", "-n", "default", "-o", "json", "--cluster", lab.Name);
+        Assert.True(slices.ExitCode == 0, slices.Stderr);
+        Assert.Matches(@"""ready"":\s*false,\s*""serving"":\s*true,\s*""terminating"":\s*true", slices.Stdout);
+    }
+
+    [Fact]
+    public void ExternalIpIsReachableAcrossTheUnderlayAndFromPods()
+    {
+        if (!IsRoot) return;
+        Assert.Contains(lab.InNetns("underlay", "curl", "-s", "-m", "3", "http://172.18.255.20/hostname").Stdout, new[] { "a1", "a2" });
+        Assert.Contains(lab.Exec("default/client", "curl", "-s", "-m", "3", "http://172.18.255.20/hostname").Stdout, new[] { "a1", "a2" });
+    }
+
+    [Fact]
+    public void ClientIpAffinityForgetsAClientAfterItsTimeout()
+    {
+        if (!IsRoot) return;
+        string client = PodIp("client");
+        var entry = new System.Text.RegularExpressions.Regex($@"{System.Text.RegularExpressions.Regex.Escape(client)} \. 10\.96\.100\.25 \. tcp \. 80 timeout 2s");
+        Assert.Single(Hostnames("default/client", "http://10.96.100.25/hostname", 1));
+        Assert.Matches(entry, Nft("node-2", "list", "map", "ip", "podwire-proxy", "affinity"));
+        // The kernel expires the element itself; nothing in userspace has to.
+        var sw = Stopwatch.StartNew();
+        while (entry.IsMatch(Nft("node-2", "list", "map", "ip", "podwire-proxy", "affinity")) && sw.Elapsed < TimeSpan.FromSeconds(6)) Thread.Sleep(200);
+        Assert.DoesNotMatch(entry, Nft("node-2", "list", "map", "ip", "podwire-proxy", "affinity"));
+        Assert.True(sw.Elapsed > TimeSpan.FromSeconds(1), $"gone after {sw.Elapsed}");
+    }
+
+    [Fact]
+    public void HeadlessAndExternalNameServicesAreNamesWithoutProxyRules()
+    {
+        if (!IsRoot) return;
+        string a1 = PodIp("a1"), a2 = PodIp("a2");
+        // Headless: the name answers with the pods' own addresses, and connections go straight to them.
+        var dig = lab.Exec("default/client", "dig", "+short", "headless.default.svc.cluster.local");
+        Assert.Equal(new[] { a1, a2 }.Order(), dig.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Order());
+        Assert.Contains(lab.Exec("default/client", "curl", "-s", "-m", "3", "http://headless:8080/hostname").Stdout, new[] { "a1", "a2" });
+        // ExternalName: a CNAME, here to an in-cluster name, which the client then reaches through that Service.
+        var alias = lab.Exec("default/client", "dig", "+short", "alias.default.svc.cluster.local");
+        Assert.StartsWith("web.default.svc.cluster.local.\n", alias.Stdout);
+        Assert.Contains(lab.Exec("default/client", "curl", "-s", "-m", "3", "http://alias/hostname").Stdout, new[] { "a1", "a2" });
+        // Neither has a frontend: the proxy matches on ClusterIPs, node, LB and external IPs, never a pod's address.
+        foreach (var node in (string[])["node-1", "node-2"])
+        {
+            var frontends = Nft(node, "list", "map", "ip", "podwire-proxy", "internal");
+            Assert.DoesNotContain(a1 + " .", frontends);
+            Assert.DoesNotContain(a2 + " .", frontends);
+            foreach (System.Text.RegularExpressions.Match m in System.Text.RegularExpressions.Regex.Matches(frontends, @"(\d+\.\d+\.\d+\.\d+) \. (tcp|udp|sctp) \. \d+ :"))
+                Assert.DoesNotMatch(@"^10\.244\.", m.Groups[1].Value);
+        }
     }
 
     [Fact]
@@ -223,18 +389,17 @@ public sealed class ProxyLabTests(ProxyLabTests.ProxyLab lab) : IClassFixture<Pr
                 Assert.True(apply.ExitCode == 0, apply.Stderr);
                 // The client's node has the Service's new chain (and with it its elements).
                 var sw = Stopwatch.StartNew();
-                while (!Nft("list", "map", "ip", "podwire-proxy", "internal").Contains($"10.96.100.15 . tcp . 80 : goto {chain}")
+                while (!Nft2("list", "map", "ip", "podwire-proxy", "internal").Contains($"10.96.100.15 . tcp . 80 : goto {chain}")
                        && sw.Elapsed < TimeSpan.FromSeconds(10)) Thread.Sleep(100);
             }
-            string Nft(params string[] args) => lab.InNetns("node-node-2", ["nft", .. args]).Stdout;
-            string Ip(string pod) => lab.InNetns($"pod-default.{pod}", "ip", "-4", "-o", "addr", "show", "eth0").Stdout.Split(' ', StringSplitOptions.RemoveEmptyEntries)[3].Split('/')[0];
+            string Nft2(params string[] args) => Nft("node-2", args);
             List<string> Get(int n) => Hostnames("default/client", "http://10.96.100.15/hostname", n);
 
             Apply(Manifests + Shrink("{app: a}"), "lb-2-a60");
             // The client is remembered on a2 (written into the kernel's affinity map under a2's slot,
             // so the test does not depend on the draw).
-            string a2 = Ip("a2"), client = Ip("client");
-            var listed = Nft("list", "map", "ip", "podwire-proxy", "backends");
+            string a2 = PodIp("a2"), client = PodIp("client");
+            var listed = Nft2("list", "map", "ip", "podwire-proxy", "backends");
             var found = System.Text.RegularExpressions.Regex.Match(listed, $@"10\.96\.100\.15 \. tcp \. 80 \. (0x[0-9a-f]+) : {System.Text.RegularExpressions.Regex.Escape(a2)} \. 8080");
             Assert.True(found.Success, listed);
             string slot = found.Groups[1].Value;
@@ -250,8 +415,8 @@ public sealed class ProxyLabTests(ProxyLabTests.ProxyLab lab) : IClassFixture<Pr
             // The proxy drops the entries naming a2's slot right after the change that removed a2.
             var entry = new System.Text.RegularExpressions.Regex($@"{System.Text.RegularExpressions.Regex.Escape(client)} \. 10\.96\.100\.15 \. tcp \. 80 [^,}}]*: {slot}");
             var gone = Stopwatch.StartNew();
-            while (entry.IsMatch(Nft("list", "map", "ip", "podwire-proxy", "affinity")) && gone.Elapsed < TimeSpan.FromSeconds(5)) Thread.Sleep(50);
-            Assert.DoesNotMatch(entry, Nft("list", "map", "ip", "podwire-proxy", "affinity"));
+            while (entry.IsMatch(Nft2("list", "map", "ip", "podwire-proxy", "affinity")) && gone.Elapsed < TimeSpan.FromSeconds(5)) Thread.Sleep(50);
+            Assert.DoesNotMatch(entry, Nft2("list", "map", "ip", "podwire-proxy", "affinity"));
             var after = Get(5);
             Assert.Equal(5, after.Count);
             Assert.Single(after.Distinct());
