@@ -7,15 +7,17 @@ using Podwire.Model;
 using Podwire.Proxy;
 
 /// <summary>
-/// Service proxy at scale (issue 5), root only, in throwaway namespaces pw-tb&lt;hex&gt;-{node,client,server}:
-/// the client (a pod) reaches the node through a veth and the node routes to the server (a pod
-/// serving TCP); the node holds the podwire-proxy table. Measures, in one run:
+/// Service proxy at scale (issue 5), root only, in two throwaway rigs of namespaces
+/// pw-tb&lt;hex&gt;-{a,b}-{node,client,server}: in each, the client (a pod) reaches the node through a
+/// veth and the node routes to the server (a pod serving TCP); the node holds the podwire-proxy
+/// table, with 10 Services in rig a and N in rig b. Measures, in one run:
 ///   1. compile + full sync of N Services × K endpoints (nft -f of the skeleton, then every element in
 ///      one netlink batch; with --text everything through one nft -f, the reference path);
 ///   2. adding one endpoint to one Service, from the changed cluster to the kernel: change tracking
 ///      (recompiling the changed Service only), delta, nft for a new chain if any, one netlink batch;
 ///   3. connection set-up latency (connect() to a ClusterIP, DNAT to the server) with 10 Services
-///      loaded and with N, same client, same server.
+///      loaded (rig a) and with N (rig b), in alternating rounds, so that the machine's slow and
+///      fast phases fall on both alike (one rig measured before the other drifted by ±15 %).
 /// </summary>
 internal static class ProxyBench
 {
@@ -25,31 +27,29 @@ internal static class ProxyBench
     {
         int services = Arg(a, "--services", 10_000), endpoints = Arg(a, "--endpoints", 10), connects = Arg(a, "--connects", 2000);
         string tag = "pw-tb" + Guid.NewGuid().ToString("N")[..6];
-        string node = tag + "-node", client = tag + "-client", server = tag + "-server";
+        string nodeA = tag + "-a-node", clientA = tag + "-a-client", serverA = tag + "-a-server";
+        string node = tag + "-b-node", client = tag + "-b-client", server = tag + "-b-server";
         var runner = ProcessRunner.Instance;
         try
         {
+            Setup(runner, nodeA, clientA, serverA);
             Setup(runner, node, client, server);
-            using var listener = Netns.RunIn(server, () =>
-            {
-                var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-                s.Bind(new IPEndPoint(IPAddress.Any, 8080));
-                s.Listen(4096);
-                return s;
-            });
-            _ = Task.Run(() => Serve(listener));
+            using var listenerA = Listen(serverA);
+            using var listener = Listen(server);
 
             // The lab's way (ServiceProxy): nft text for the skeleton and chains, netlink batches for
             // elements; --text measures the reference path, everything through nft -f.
             bool text = a.Contains("--text");
             using var nft = new NftRunner(runner, inProcess: !a.Contains("--nft-process"));
-            using var syncer = text
+            ProxySyncer Syncer(string netns) => text
                 ? new ProxySyncer((_, script) =>
                 {
-                    var r = nft.Run(node, ["-f", "-"], script);
+                    var r = nft.Run(netns, ["-f", "-"], script);
                     return r.Ok ? null : r.Stderr;
                 })
-                : new ProxySyncer((_, args, stdin) => nft.Run(node, args, stdin), _ => NfTablesSocket.Open(node));
+                : new ProxySyncer((_, args, stdin) => nft.Run(netns, args, stdin), _ => NfTablesSocket.Open(netns));
+            using var syncerA = Syncer(nodeA);
+            using var syncer = Syncer(node);
             Console.WriteLine($"path: {(text ? "nft text only" : "nft skeleton + netlink element batches")}; nft {(nft.InProcess ? "in-process (libnftables)" : "as a process (nsenter nft)")}");
 
             var small = Cluster(10, endpoints, extraEndpoint: false);
@@ -58,13 +58,13 @@ internal static class ProxyBench
             var r0 = syncer.Sync("node-1", smallState);
             Check(r0);
             Console.WriteLine($"full sync, 10 Services × {endpoints}: {sw.ElapsedMilliseconds} ms ({smallState.ElementCount} elements)");
+            Check(syncerA.Sync("node-1", smallState));
             // Warm-up of the incremental path (JIT; the lab's binary is NativeAOT): one change on the small cluster.
             var smallTracker = new ProxyChangeTracker("node-1");
             smallTracker.Update(small);
             var warm = smallTracker.Update(Cluster(10, endpoints, extraEndpoint: true));
             Check(syncer.Sync("node-1", warm.State, warm.Touched));
             Check(syncer.Sync("node-1", smallTracker.Update(small).State));
-            var latSmall = Latency(client, connects);
 
             var big = Cluster(services, endpoints, extraEndpoint: false);
             var changed = Cluster(services, endpoints, extraEndpoint: true);
@@ -91,7 +91,6 @@ internal static class ProxyBench
                 Console.WriteLine($"  of which, in C#: elements to bytes {build:F0} ms, netlink encoding {t.Elapsed.TotalMilliseconds - build:F0} ms ({enc.Length / 1024} KiB in {enc.Messages.Count} messages)");
             }
 
-            var latBig = Latency(client, connects);
 
             // From the changed cluster (the change accepted) to the kernel: find the changed
             // Service, recompile it, delta, apply. Five times adding the endpoint, each followed by
@@ -133,13 +132,13 @@ internal static class ProxyBench
             Console.WriteLine($"add one endpoint to one Service, change → kernel: {string.Join(" / ", adds.Select(x => x.ToString("F1")))} ms (first: {detail})");
             Console.WriteLine($"remove it again: {string.Join(" / ", removes.Select(x => x.ToString("F1")))} ms; gen2 GCs inside the measured intervals: {gen2}");
 
-            var latSmall2 = Latency(client, connects);
-            Console.WriteLine($"connect latency to a ClusterIP, median/p90 (µs): 10 Services {latSmall.P50:F0}/{latSmall.P90:F0}; {services} Services {latBig.P50:F0}/{latBig.P90:F0} (ratio {latBig.P50 / latSmall.P50:F3})");
+            Latency(clientA, client, services, connects);
             return 0;
         }
         finally
         {
-            foreach (var n in new[] { client, server, node }) runner.Run("ip", ["netns", "del", n]);
+            foreach (var n in new[] { clientA, serverA, nodeA, client, server, node })
+                if (Netns.Exists(n)) runner.Run("ip", ["netns", "del", n]);
         }
     }
 
@@ -195,26 +194,67 @@ internal static class ProxyBench
         }
     }
 
-    /// <summary>Median and p90 of connect() to the probe VIP (SYN → DNAT → SYN-ACK), after a warm-up.</summary>
-    private static (double P50, double P90) Latency(string clientNetns, int n)
+    /// <summary>
+    /// connect() to the probe VIP (SYN → DNAT → SYN-ACK) from both rigs in alternating rounds (the
+    /// order flips each round), after a warm-up of each: medians and p90 over all samples, and the
+    /// per-round ratio of medians, which is what a drift of the machine's speed cannot bias.
+    /// </summary>
+    private static void Latency(string small, string big, int services, int connects)
     {
-        var samples = Netns.RunIn(clientNetns, () =>
+        const int rounds = 20;
+        int perRound = Math.Max(10, connects / rounds);
+        Connects(small, 200);
+        Connects(big, 200);
+        var all = (Small: new List<double>(), Big: new List<double>());
+        var ratios = new List<double>(rounds);
+        for (int r = 0; r < rounds; r++)
         {
-            var list = new List<double>(n);
-            var ep = new IPEndPoint(IPAddress.Parse(ProbeVip), 80);
-            for (int i = 0; i < n + 100; i++)
-            {
-                using var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-                s.LingerState = new LingerOption(true, 0); // RST on close: no TIME_WAIT pile-up
-                long t = Stopwatch.GetTimestamp();
-                s.Connect(ep);
-                double us = Stopwatch.GetElapsedTime(t).TotalMicroseconds;
-                if (i >= 100) list.Add(us);
-            }
-            return list;
+            List<double> a, b;
+            if (r % 2 == 0) { a = Connects(small, perRound); b = Connects(big, perRound); }
+            else { b = Connects(big, perRound); a = Connects(small, perRound); }
+            all.Small.AddRange(a);
+            all.Big.AddRange(b);
+            ratios.Add(Quantile(b, 0.5) / Quantile(a, 0.5));
+        }
+        double s50 = Quantile(all.Small, 0.5), b50 = Quantile(all.Big, 0.5);
+        Console.WriteLine($"connect latency to a ClusterIP, median/p90 (µs), {rounds} alternating rounds of {perRound}: " +
+            $"10 Services {s50:F1}/{Quantile(all.Small, 0.9):F1}; {services} Services {b50:F1}/{Quantile(all.Big, 0.9):F1} " +
+            $"(ratio {b50 / s50:F3}; per round: median {Quantile(ratios, 0.5):F3}, range {ratios.Min():F3}–{ratios.Max():F3})");
+    }
+
+    private static List<double> Connects(string clientNetns, int n) => Netns.RunIn(clientNetns, () =>
+    {
+        var list = new List<double>(n);
+        var ep = new IPEndPoint(IPAddress.Parse(ProbeVip), 80);
+        for (int i = 0; i < n; i++)
+        {
+            using var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            s.LingerState = new LingerOption(true, 0); // RST on close: no TIME_WAIT pile-up
+            long t = Stopwatch.GetTimestamp();
+            s.Connect(ep);
+            list.Add(Stopwatch.GetElapsedTime(t).TotalMicroseconds);
+        }
+        return list;
+    });
+
+    private static double Quantile(List<double> samples, double q)
+    {
+        var sorted = samples.ToArray();
+        Array.Sort(sorted);
+        return sorted[(int)(sorted.Length * q)];
+    }
+
+    private static Socket Listen(string serverNetns)
+    {
+        var listener = Netns.RunIn(serverNetns, () =>
+        {
+            var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            s.Bind(new IPEndPoint(IPAddress.Any, 8080));
+            s.Listen(4096);
+            return s;
         });
-        samples.Sort();
-        return (samples[samples.Count / 2], samples[samples.Count * 9 / 10]);
+        _ = Task.Run(() => Serve(listener));
+        return listener;
     }
 
     /// <summary>
