@@ -305,6 +305,9 @@ public sealed class ProxyLabTests(ProxyLabTests.ProxyLab lab) : IClassFixture<Pr
         var names = Hostnames("default/client", "http://10.96.100.10/hostname", 20);
         Assert.Equal(20, names.Count);
         Assert.Equal(["a1", "a2"], names.Distinct().Order().ToArray());
+        // Pod to Service is not masqueraded (kube-proxy with a cluster CIDR): the endpoint sees the pod.
+        var seen = Hostnames("default/client", "http://10.96.100.10/clientip", 6);
+        Assert.All(seen, s => Assert.StartsWith(PodIp("client") + ":", s));
     }
 
     [Fact]
@@ -467,5 +470,16 @@ public sealed class ProxyLabTests(ProxyLabTests.ProxyLab lab) : IClassFixture<Pr
         var names = Hostnames("default/a1", "http://10.96.100.10/hostname", 16);
         Assert.Equal(16, names.Count); // every connection answered, the ones DNATed to a1 itself included
         Assert.Contains("a1", names);
+        // kube-proxy masquerades hairpin traffic, so a1's answer to itself goes back through the node
+        // (a reply straight to its own address would skip the reverse DNAT); others see a1 itself.
+        string a1 = PodIp("a1");
+        var answers = Hostnames("default/a1", "http://10.96.100.10/who", 16).Select(j => JsonDocument.Parse(j).RootElement).ToList();
+        Assert.Equal(16, answers.Count);
+        foreach (var a in answers)
+        {
+            var from = a.GetProperty("clientIP").GetString();
+            if (a.GetProperty("pod").GetString() == "a1") Assert.NotEqual(a1, from);
+            else Assert.Equal(a1, from);
+        }
     }
 }
