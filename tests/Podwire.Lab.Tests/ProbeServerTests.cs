@@ -260,7 +260,7 @@ public sealed class ProbeServerTests(ITestOutputHelper output)
         {
             try
             {
-                using var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, (ProtocolType)132);
+                using var s = NativeSocket.Open(AddressFamily.InterNetwork, SocketType.Stream, 132);
                 return true;
             }
             catch (SocketException)

@@ -98,7 +98,7 @@ public static class ProbeClient
         Socket socket;
         try
         {
-            socket = Netns.RunIn(netns, () => RawSocket.Open(address.AddressFamily, SctpResponder.SctpProtocol));
+            socket = Netns.RunIn(netns, () => NativeSocket.Open(address.AddressFamily, SocketType.Raw, SctpResponder.SctpProtocol));
         }
         catch (DatapathException e)
         {

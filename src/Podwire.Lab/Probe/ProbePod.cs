@@ -33,6 +33,10 @@ internal sealed class ProbePod
         _idleTimeout = idleTimeout;
     }
 
+    /// <summary>The error a pending accept or receive ends with when its socket is closed under it.</summary>
+    internal static bool Closed(SocketException e) =>
+        e.SocketErrorCode is SocketError.OperationAborted or SocketError.Interrupted or SocketError.Shutdown;
+
     public int ListenerCount => _listeners.Count + (_sctp?.Ports.Count ?? 0);
 
     public void Start()
@@ -86,7 +90,7 @@ internal sealed class ProbePod
             {
                 return;
             }
-            catch (SocketException e) when (e.SocketErrorCode is SocketError.OperationAborted or SocketError.Interrupted or SocketError.Shutdown)
+            catch (SocketException e) when (ProbePod.Closed(e))
             {
                 return;
             }
@@ -219,7 +223,7 @@ internal sealed class ProbePod
             {
                 return;
             }
-            catch (SocketException e) when (e.SocketErrorCode is SocketError.OperationAborted or SocketError.Interrupted or SocketError.Shutdown)
+            catch (SocketException e) when (ProbePod.Closed(e))
             {
                 return;
             }

@@ -208,7 +208,8 @@ public sealed class ProbeServer : IAsyncDisposable, IDisposable
         Socket? s = null;
         try
         {
-            s = new Socket(family, type, proto);
+            // .NET names no SCTP socket (its protocol table stops short), so SCTP goes through socket(2).
+            s = proto == Sctp ? NativeSocket.Open(family, type, SctpResponder.SctpProtocol) : new Socket(family, type, proto);
             if (family == AddressFamily.InterNetworkV6) s.DualMode = true;
             // Lets a pod be re-added at once while old connections linger in TIME_WAIT.
             if (type == SocketType.Stream) s.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);

@@ -16,7 +16,6 @@ namespace Podwire.Lab.Probe;
 internal sealed class SctpResponder
 {
     public const int SctpProtocol = 132;
-    private const ProtocolType Sctp = (ProtocolType)SctpProtocol;
 
     private readonly Socket[] _sockets;
     private readonly HashSet<int> _ports;
@@ -42,7 +41,7 @@ internal sealed class SctpResponder
     {
         try
         {
-            using var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, Sctp);
+            using var s = NativeSocket.Open(AddressFamily.InterNetwork, SocketType.Stream, SctpProtocol);
             return true;
         }
         catch (SocketException)
@@ -61,7 +60,7 @@ internal sealed class SctpResponder
         {
             try
             {
-                sockets.Add(RawSocket.Open(family, SctpProtocol));
+                sockets.Add(NativeSocket.Open(family, SocketType.Raw, SctpProtocol));
             }
             catch (SocketException)
             {
@@ -114,7 +113,7 @@ internal sealed class SctpResponder
             {
                 return;
             }
-            catch (SocketException e) when (e.SocketErrorCode is SocketError.OperationAborted or SocketError.Interrupted or SocketError.Shutdown)
+            catch (SocketException e) when (ProbePod.Closed(e))
             {
                 return;
             }
