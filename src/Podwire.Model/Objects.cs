@@ -110,6 +110,14 @@ public sealed record Service(
     public const string None = "None";
     public string Key => $"{Namespace}/{Name}";
     public bool IsHeadless => ClusterIP == None;
+
+    /// <summary>
+    /// Who may reach the LoadBalancer addresses (CIDRs; empty: everyone): spec.loadBalancerSourceRanges,
+    /// or the older annotation when the field is empty, as kube-proxy reads them. NodePorts are not covered.
+    /// </summary>
+    public IReadOnlyList<string> LoadBalancerSourceRanges { get; init; } = [];
+
+    public const string SourceRangesAnnotation = "service.beta.kubernetes.io/load-balancer-source-ranges";
 }
 
 public sealed record EndpointConditions(bool Ready, bool Serving, bool Terminating);

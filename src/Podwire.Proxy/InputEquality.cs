@@ -21,7 +21,7 @@ internal static class InputEquality
             && a.PublishNotReadyAddresses == b.PublishNotReadyAddresses && a.LoadBalancerIP == b.LoadBalancerIP
             && a.LoadBalancerClass == b.LoadBalancerClass && a.AllocateLoadBalancerNodePorts == b.AllocateLoadBalancerNodePorts
             && Same(a.LoadBalancerIngress, b.LoadBalancerIngress) && Same(a.IpFamilies, b.IpFamilies)
-            && a.TrafficDistribution == b.TrafficDistribution
+            && a.TrafficDistribution == b.TrafficDistribution && Same(a.LoadBalancerSourceRanges, b.LoadBalancerSourceRanges)
             && Equals(a.Labels, b.Labels) && Equals(a.Annotations, b.Annotations) && Equals(a.Selector, b.Selector);
     }
 

@@ -3,14 +3,27 @@ using System.Globalization;
 namespace Podwire.Proxy;
 
 /// <summary>
-/// One shared load-balancing chain: every frontend with <see cref="Count"/> endpoints and the same
-/// flags jumps here. The name encodes the flags so that the chain set is a pure function of them.
+/// One shared chain: every frontend with <see cref="Count"/> endpoints and the same flags jumps
+/// here. The name encodes the flags so that the chain set is a pure function of them. With
+/// <see cref="Allow"/> it is instead a loadBalancerSourceRanges firewall chain (<c>fw-HASH</c>),
+/// shared by every LoadBalancer frontend allowing the same sources: it drops the others.
 /// </summary>
-public readonly record struct LbChain(int Count, bool Masquerade, bool External, int AffinitySeconds)
+public readonly record struct LbChain(int Count, bool Masquerade, bool External, int AffinitySeconds, string? Allow = null)
 {
-    public string Name =>
-        "lb" + (Masquerade ? "m" : "") + (External ? "x" : "") + "-" + Count.ToString(CultureInfo.InvariantCulture) +
-        (AffinitySeconds > 0 ? "-a" + AffinitySeconds.ToString(CultureInfo.InvariantCulture) : "");
+    public string Name => Allow is not null
+        ? "fw-" + FirewallHash(Allow)
+        : "lb" + (Masquerade ? "m" : "") + (External ? "x" : "") + "-" + Count.ToString(CultureInfo.InvariantCulture) +
+          (AffinitySeconds > 0 ? "-a" + AffinitySeconds.ToString(CultureInfo.InvariantCulture) : "");
+
+    /// <summary>A firewall chain for these allowed sources ("10.0.0.0/8, 192.168.1.0/24", sorted).</summary>
+    public static LbChain Firewall(string allow) => new(0, false, false, 0, allow);
+
+    private static string FirewallHash(string allow)
+    {
+        uint h = 2166136261;
+        foreach (char c in allow) h = (h ^ c) * 16777619;
+        return h.ToString("x8", CultureInfo.InvariantCulture);
+    }
 
     private const string Frontend = "ip daddr . meta l4proto . th dport";
 
@@ -21,6 +34,12 @@ public readonly record struct LbChain(int Count, bool Masquerade, bool External,
     /// <summary>The chain's rules, in order (nft syntax without the chain wrapper).</summary>
     public IEnumerable<string> Rules()
     {
+        if (Allow is not null)
+        {
+            // Runs before DNAT (filter, priority -110) on a connection's first packet; falls through when allowed.
+            yield return $"ip saddr != {{ {Allow} }} drop";
+            yield break;
+        }
         var inv = CultureInfo.InvariantCulture;
         if (Masquerade) yield return $"ct mark set ct mark or 0x{ProxyLayout.MasqueradeBit:x}";
         string key = "ip saddr . " + Frontend;

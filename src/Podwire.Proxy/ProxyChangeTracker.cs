@@ -62,6 +62,7 @@ public sealed class ProxyChangeTracker(string nodeName)
         _node = node;
         var inter = new Dictionary<string, string>(StringComparer.Ordinal);
         var exter = new Dictionary<string, string>(StringComparer.Ordinal);
+        var fw = new Dictionary<string, string>(StringComparer.Ordinal);
         var backends = new Dictionary<string, string>(StringComparer.Ordinal);
         Dictionary<string, string>? slots = new(StringComparer.Ordinal);
         var none = new HashSet<string>(StringComparer.Ordinal);
@@ -78,14 +79,14 @@ public sealed class ProxyChangeTracker(string nodeName)
                 if (list.Count == 0 || !ReferenceEquals(list[^1], frag)) list.Add(frag);
                 // Sequential application is the merge rule (FrontendResult.Merge) for every key at once.
                 if (c.Target == ClaimTarget.NoEndpoints) { none.Add(c.Key); continue; }
-                var map = c.Target == ClaimTarget.Internal ? inter : exter;
+                var map = c.Target switch { ClaimTarget.Internal => inter, ClaimTarget.External => exter, _ => fw };
                 if (!map.TryAdd(c.Key, c.Verdict)) continue;
                 AddChainRef(c);
                 c.WriteTo(backends, ref slots);
             }
         }
         _state = new ProxyState(cidr, new LayeredMap(inter), new LayeredMap(exter), new LayeredMap(backends), new LayeredMap(slots!), new LayeredSet(none),
-            ProxyCompiler.Hairpin(cluster, nodeName), Chains(), health);
+            ProxyCompiler.Hairpin(cluster, nodeName), Chains(), health) { Firewall = new LayeredMap(fw) };
         return new ProxyUpdate(_state, null, cluster.Services.Count);
     }
 
@@ -126,6 +127,7 @@ public sealed class ProxyChangeTracker(string nodeName)
 
         var inter = new Dictionary<string, string?>(StringComparer.Ordinal);
         var exter = new Dictionary<string, string?>(StringComparer.Ordinal);
+        var fw = new Dictionary<string, string?>(StringComparer.Ordinal);
         var backends = new Dictionary<string, string?>(StringComparer.Ordinal);
         var slots = new Dictionary<string, string?>(StringComparer.Ordinal);
         var none = new Dictionary<string, bool>(StringComparer.Ordinal);
@@ -137,6 +139,7 @@ public sealed class ProxyChangeTracker(string nodeName)
             var b = FrontendResult.Merge(key, _claimants.TryGetValue(key, out var now) ? now : []);
             Replace(inter, key, a.Internal, b.Internal);
             Replace(exter, key, a.External, b.External);
+            Replace(fw, key, a.Firewall, b.Firewall);
             if (a.NoEndpoints != b.NoEndpoints) none[key] = b.NoEndpoints;
             Diff(a.Backends, b.Backends, backends, touchedBackends);
             Diff(a.Slots, b.Slots, slots, touchedSlots);
@@ -151,7 +154,10 @@ public sealed class ProxyChangeTracker(string nodeName)
         }
         _node = node;
         _state = new ProxyState(old.ClusterCidr, Layer(old.Internal).With(inter), Layer(old.External).With(exter), Layer(old.Backends).With(backends),
-            Layer(old.Slots).With(slots), Layer(old.NoEndpoints).With(none), hairpinState, SameChains(old.Chains) ? old.Chains : Chains(), health);
+            Layer(old.Slots).With(slots), Layer(old.NoEndpoints).With(none), hairpinState, SameChains(old.Chains) ? old.Chains : Chains(), health)
+        {
+            Firewall = fw.Count == 0 ? old.Firewall : Layer(old.Firewall).With(fw),
+        };
         return new ProxyUpdate(_state, new ProxyTouched(old, before.Keys, touchedBackends, touchedSlots), changed.Count);
     }
 

@@ -43,6 +43,7 @@ public static class ProxyCompiler
         int affinity = svc.SessionAffinityClientIP ? svc.SessionAffinityTimeoutSeconds : 0;
         int healthLocal = -1;
         var claims = new List<FrontendClaim>();
+        var firewall = Firewall(svc, node);
         foreach (var port in svc.Ports)
         {
             var res = ServiceResolver.Resolve(cluster, svc.Namespace, svc.Name, port.Port, port.Protocol);
@@ -62,6 +63,11 @@ public static class ProxyCompiler
             if (healthLocal < 0) healthLocal = externalEps.Count;
 
             string vipKey = vip + " . " + proto + " . " + portText;
+            // Source ranges guard the LoadBalancer addresses only (not NodePorts, not externalIPs),
+            // with or without endpoints, as kube-proxy's firewall-check does.
+            if (firewall is LbChain fw)
+                foreach (var ip in svc.LoadBalancerIngress)
+                    if (IsV4(ip)) claims.Add(new FrontendClaim(ClaimTarget.Firewall, ip + " . " + proto + " . " + portText, "jump " + fw.Name, fw, 0, []));
             if (all.Count == 0)
             {
                 claims.Add(new FrontendClaim(ClaimTarget.NoEndpoints, vipKey, "", null, 0, []));
@@ -122,6 +128,37 @@ public static class ProxyCompiler
             slots[i] = ProxyLayout.SlotBase | offset | s;
         }
         return slots;
+    }
+
+    /// <summary>
+    /// The firewall chain of a LoadBalancer Service with IPv4 source ranges (networks, sorted), or
+    /// null. When this node's address is inside a range the LoadBalancer addresses are allowed too,
+    /// as kube-proxy allows them: a node reaching a VIP it holds locally comes from that VIP.
+    /// </summary>
+    internal static LbChain? Firewall(Service svc, Node? node)
+    {
+        if (svc.Type != ServiceType.LoadBalancer || svc.LoadBalancerSourceRanges.Count == 0 || svc.LoadBalancerIngress.Count == 0) return null;
+        var ranges = new List<Podwire.Model.Net.Cidr>();
+        bool fromNode = false;
+        IPAddress? nodeIp = node?.InternalIP is string n && IPAddress.TryParse(n, out var a) ? a : null;
+        foreach (var text in svc.LoadBalancerSourceRanges)
+        {
+            if (!Podwire.Model.Net.Cidr.TryParse(text, out var cidr) || !cidr.IsIPv4) continue;
+            ranges.Add(cidr);
+            if (nodeIp is not null && cidr.Contains(nodeIp)) fromNode = true;
+        }
+        if (ranges.Count == 0) return null; // ranges of the other family only: nothing to enforce in this table
+        if (fromNode)
+            foreach (var ip in svc.LoadBalancerIngress)
+                if (IsV4(ip)) ranges.Add(new Podwire.Model.Net.Cidr(IPAddress.Parse(ip), 32));
+        // nft refuses overlapping intervals in one set: keep only ranges no other range contains.
+        ranges.Sort((x, y) => x.PrefixLength.CompareTo(y.PrefixLength));
+        var kept = new List<Podwire.Model.Net.Cidr>(ranges.Count);
+        foreach (var r in ranges)
+            if (!kept.Exists(k => k.Contains(r))) kept.Add(r);
+        var allow = kept.ConvertAll(r => r.ToString());
+        allow.Sort(StringComparer.Ordinal);
+        return LbChain.Firewall(string.Join(", ", allow));
     }
 
     /// <summary>NodePort on this node's address, LoadBalancer ingress addresses, externalIPs.</summary>

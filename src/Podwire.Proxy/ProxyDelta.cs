@@ -18,6 +18,8 @@ public sealed class ProxyDelta
     public List<string> SlotsDeleted { get; } = [];
     public List<string> NoEndpointsDeleted { get; } = [];
     public List<string> HairpinDeleted { get; } = [];
+    public List<string> FirewallDeleted { get; } = [];
+    public List<string> FirewallAdded { get; } = [];
     public List<string> InternalAdded { get; } = [];
     public List<string> ExternalAdded { get; } = [];
     public List<string> BackendsAdded { get; } = [];
@@ -27,7 +29,8 @@ public sealed class ProxyDelta
 
     public bool HasElements =>
         InternalDeleted.Count + ExternalDeleted.Count + BackendsDeleted.Count + SlotsDeleted.Count + NoEndpointsDeleted.Count + HairpinDeleted.Count
-        + InternalAdded.Count + ExternalAdded.Count + BackendsAdded.Count + SlotsAdded.Count + NoEndpointsAdded.Count + HairpinAdded.Count > 0;
+        + InternalAdded.Count + ExternalAdded.Count + BackendsAdded.Count + SlotsAdded.Count + NoEndpointsAdded.Count + HairpinAdded.Count
+        + FirewallDeleted.Count + FirewallAdded.Count > 0;
 
     public bool IsEmpty => !HasElements && ChainsAdded.Count == 0 && ChainsRemoved.Count == 0;
 
@@ -46,6 +49,7 @@ public sealed class ProxyDelta
             {
                 Compare(k, old.Internal, neu.Internal, d.InternalDeleted, d.InternalAdded);
                 Compare(k, old.External, neu.External, d.ExternalDeleted, d.ExternalAdded);
+                Compare(k, old.Firewall, neu.Firewall, d.FirewallDeleted, d.FirewallAdded);
                 bool was = old.NoEndpoints.Contains(k), now = neu.NoEndpoints.Contains(k);
                 if (was && !now) d.NoEndpointsDeleted.Add(k);
                 if (now && !was) d.NoEndpointsAdded.Add(k);
@@ -61,6 +65,7 @@ public sealed class ProxyDelta
         {
             Changed(old.Internal, neu.Internal, d.InternalDeleted, d.InternalAdded);
             Changed(old.External, neu.External, d.ExternalDeleted, d.ExternalAdded);
+            Changed(old.Firewall, neu.Firewall, d.FirewallDeleted, d.FirewallAdded);
             Changed(old.Backends, neu.Backends, d.BackendsDeleted, d.BackendsAdded);
             Changed(old.Slots, neu.Slots, d.SlotsDeleted, d.SlotsAdded);
             Missing(old.NoEndpoints, neu.NoEndpoints, d.NoEndpointsDeleted);
@@ -72,7 +77,8 @@ public sealed class ProxyDelta
             Missing(neu.Hairpin, old.Hairpin, d.HairpinAdded);
         }
         foreach (var l in new[] { d.ChainsAdded, d.ChainsRemoved, d.InternalDeleted, d.ExternalDeleted, d.BackendsDeleted, d.SlotsDeleted, d.NoEndpointsDeleted,
-                     d.HairpinDeleted, d.InternalAdded, d.ExternalAdded, d.BackendsAdded, d.SlotsAdded, d.NoEndpointsAdded, d.HairpinAdded })
+                     d.HairpinDeleted, d.InternalAdded, d.ExternalAdded, d.BackendsAdded, d.SlotsAdded, d.NoEndpointsAdded, d.HairpinAdded,
+                     d.FirewallDeleted, d.FirewallAdded })
             l.Sort(StringComparer.Ordinal);
         return d;
     }

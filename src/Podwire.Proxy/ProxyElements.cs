@@ -21,12 +21,13 @@ public static class ProxyElements
     {
         var b = new NftElementBatch(NftFamily.Ip, ProxyLayout.Table);
         foreach (var set in new[] { ProxyLayout.InternalMap, ProxyLayout.ExternalMap, ProxyLayout.BackendsMap, ProxyLayout.SlotsMap, ProxyLayout.AffinityMap,
-                     ProxyLayout.NoEndpointsSet, ProxyLayout.HairpinSet })
+                     ProxyLayout.NoEndpointsSet, ProxyLayout.HairpinSet, ProxyLayout.FirewallMap })
             b.Flush(set);
         foreach (var (k, v) in s.Backends) b.Add(ProxyLayout.BackendsMap, Backend(k, v));
         foreach (var (k, v) in s.Slots) b.Add(ProxyLayout.SlotsMap, Slot(k, v));
         foreach (var (k, v) in s.Internal) b.Add(ProxyLayout.InternalMap, Frontend(k, v));
         foreach (var (k, v) in s.External) b.Add(ProxyLayout.ExternalMap, Frontend(k, v));
+        foreach (var (k, v) in s.Firewall) b.Add(ProxyLayout.FirewallMap, Frontend(k, v));
         foreach (var k in s.NoEndpoints) b.Add(ProxyLayout.NoEndpointsSet, new NftElement(FrontendKey(k)));
         foreach (var k in s.Hairpin) b.Add(ProxyLayout.HairpinSet, new NftElement(HairpinKey(k)));
         return b;
@@ -38,6 +39,7 @@ public static class ProxyElements
         var b = new NftElementBatch(NftFamily.Ip, ProxyLayout.Table);
         foreach (var k in d.InternalDeleted) b.Delete(ProxyLayout.InternalMap, FrontendKey(k));
         foreach (var k in d.ExternalDeleted) b.Delete(ProxyLayout.ExternalMap, FrontendKey(k));
+        foreach (var k in d.FirewallDeleted) b.Delete(ProxyLayout.FirewallMap, FrontendKey(k));
         foreach (var k in d.BackendsDeleted) b.Delete(ProxyLayout.BackendsMap, BackendKey(k));
         foreach (var k in d.SlotsDeleted) b.Delete(ProxyLayout.SlotsMap, BackendKey(k));
         foreach (var k in d.NoEndpointsDeleted) b.Delete(ProxyLayout.NoEndpointsSet, FrontendKey(k));
@@ -46,6 +48,7 @@ public static class ProxyElements
         foreach (var k in d.SlotsAdded) b.Add(ProxyLayout.SlotsMap, Slot(k, d.New.Slots[k]));
         foreach (var k in d.InternalAdded) b.Add(ProxyLayout.InternalMap, Frontend(k, d.New.Internal[k]));
         foreach (var k in d.ExternalAdded) b.Add(ProxyLayout.ExternalMap, Frontend(k, d.New.External[k]));
+        foreach (var k in d.FirewallAdded) b.Add(ProxyLayout.FirewallMap, Frontend(k, d.New.Firewall[k]));
         foreach (var k in d.NoEndpointsAdded) b.Add(ProxyLayout.NoEndpointsSet, new NftElement(FrontendKey(k)));
         foreach (var k in d.HairpinAdded) b.Add(ProxyLayout.HairpinSet, new NftElement(HairpinKey(k)));
         return b;

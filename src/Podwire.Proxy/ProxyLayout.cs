@@ -25,6 +25,9 @@ namespace Podwire.Proxy;
 /// elements.</item>
 /// <item><c>no-endpoints</c>: frontends of Services without any usable endpoint, rejected (TCP reset,
 /// ICMP port unreachable) by filter chains at prerouting and output, before routing.</item>
+/// <item><c>firewall</c>: LoadBalancer frontends with loadBalancerSourceRanges → <c>jump fw-HASH</c>,
+/// a chain per distinct set of allowed sources that drops every other source, consulted on a
+/// connection's first packet before DNAT (kube-proxy's firewall-ips and firewall-check).</item>
 /// <item><c>hairpin</c>: <c>pod . pod</c> pairs: a pod reaching itself through a Service is masqueraded
 /// so the reply comes back through the node and is un-NATed.</item>
 /// </list>
@@ -46,6 +49,7 @@ public static class ProxyLayout
     public const string SlotsMap = "slots";
     public const string NoEndpointsSet = "no-endpoints";
     public const string HairpinSet = "hairpin";
+    public const string FirewallMap = "firewall";
     public const string BackendChain = "backend";
     public const string RejectChain = "reject-service";
 

@@ -35,6 +35,7 @@ public static class ProxyRenderer
         Map(w, ProxyLayout.ExternalMap, FrontendType + " : verdict", withElements ? s.External : NoElements);
         Map(w, ProxyLayout.BackendsMap, FrontendType + " . mark : ipv4_addr . inet_service", withElements ? s.Backends : NoElements);
         Map(w, ProxyLayout.SlotsMap, FrontendType + " . mark : mark", withElements ? s.Slots : NoElements);
+        Map(w, ProxyLayout.FirewallMap, FrontendType + " : verdict", withElements ? s.Firewall : NoElements);
         w.Append("  map ").Append(ProxyLayout.AffinityMap).Append(" {\n    type ipv4_addr . ").Append(FrontendType)
             .Append(" : mark\n    size ").Append(ProxyLayout.AffinitySize).Append("\n    flags dynamic,timeout\n  }\n");
         Set(w, ProxyLayout.NoEndpointsSet, FrontendType, withElements ? s.NoEndpoints : NoMembers);
@@ -51,11 +52,12 @@ public static class ProxyRenderer
             $"ct mark and 0x{ProxyLayout.MasqueradeBit:x} == 0x{ProxyLayout.MasqueradeBit:x} masquerade",
             $"ct status dnat ip saddr . ip daddr @{ProxyLayout.HairpinSet} masquerade",
         ]),
-        // Reject before routing: a VIP without endpoints has no route and no DNAT.
+        // Before DNAT: sources outside a LoadBalancer's source ranges are dropped, then a VIP
+        // without endpoints (no route, no DNAT) is rejected.
         ("filter-prerouting", "type filter hook prerouting priority -110; policy accept;",
-            [$"ct state new {Key} @{ProxyLayout.NoEndpointsSet} goto {ProxyLayout.RejectChain}"]),
+            [$"ct state new {Key} vmap @{ProxyLayout.FirewallMap}", $"ct state new {Key} @{ProxyLayout.NoEndpointsSet} goto {ProxyLayout.RejectChain}"]),
         ("filter-output", "type filter hook output priority -110; policy accept;",
-            [$"ct state new {Key} @{ProxyLayout.NoEndpointsSet} goto {ProxyLayout.RejectChain}"]),
+            [$"ct state new {Key} vmap @{ProxyLayout.FirewallMap}", $"ct state new {Key} @{ProxyLayout.NoEndpointsSet} goto {ProxyLayout.RejectChain}"]),
         ("services", null,
         [
             $"ip saddr {s.ClusterCidr} {Key} vmap @{ProxyLayout.InternalMap}",
@@ -141,6 +143,7 @@ public static class ProxyRenderer
         // must find its endpoint once the verdict points at a chain). One transaction anyway.
         Elements(w, "delete", ProxyLayout.InternalMap, d.InternalDeleted, null);
         Elements(w, "delete", ProxyLayout.ExternalMap, d.ExternalDeleted, null);
+        Elements(w, "delete", ProxyLayout.FirewallMap, d.FirewallDeleted, null);
         Elements(w, "delete", ProxyLayout.BackendsMap, d.BackendsDeleted, null);
         Elements(w, "delete", ProxyLayout.SlotsMap, d.SlotsDeleted, null);
         Elements(w, "delete", ProxyLayout.NoEndpointsSet, d.NoEndpointsDeleted, null);
@@ -149,6 +152,7 @@ public static class ProxyRenderer
         Elements(w, "add", ProxyLayout.SlotsMap, d.SlotsAdded, d.New.Slots);
         Elements(w, "add", ProxyLayout.InternalMap, d.InternalAdded, d.New.Internal);
         Elements(w, "add", ProxyLayout.ExternalMap, d.ExternalAdded, d.New.External);
+        Elements(w, "add", ProxyLayout.FirewallMap, d.FirewallAdded, d.New.Firewall);
         Elements(w, "add", ProxyLayout.NoEndpointsSet, d.NoEndpointsAdded, null);
         Elements(w, "add", ProxyLayout.HairpinSet, d.HairpinAdded, null);
         w.Append(RenderChainDeletes(d.ChainsRemoved));

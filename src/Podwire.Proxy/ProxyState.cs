@@ -19,5 +19,10 @@ public sealed record ProxyState(
     IReadOnlyDictionary<string, LbChain> Chains,
     IReadOnlyList<HealthCheck> HealthChecks)
 {
-    public int ElementCount => Internal.Count + External.Count + Backends.Count + Slots.Count + NoEndpoints.Count + Hairpin.Count;
+    /// <summary>LoadBalancer frontends with loadBalancerSourceRanges → <c>jump fw-…</c>, consulted before DNAT.</summary>
+    public IReadOnlyDictionary<string, string> Firewall { get; init; } = NoFirewall;
+
+    private static readonly LayeredMap NoFirewall = new(new Dictionary<string, string>(StringComparer.Ordinal));
+
+    public int ElementCount => Internal.Count + External.Count + Backends.Count + Slots.Count + NoEndpoints.Count + Hairpin.Count + Firewall.Count;
 }

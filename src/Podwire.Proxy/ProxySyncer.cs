@@ -259,7 +259,7 @@ public sealed class ProxySyncer : IDisposable
             if (line.StartsWith("table ", StringComparison.Ordinal)) { inTable = line == $"table {ProxyLayout.TableRef} {{"; continue; }
             if (!inTable || !line.StartsWith("chain ", StringComparison.Ordinal) || !line.EndsWith(" {", StringComparison.Ordinal)) continue;
             var name = line[6..^2];
-            if (name.StartsWith("lb", StringComparison.Ordinal) && !desired.Chains.ContainsKey(name)) stale.Add(name);
+            if ((name.StartsWith("lb", StringComparison.Ordinal) || name.StartsWith("fw-", StringComparison.Ordinal)) && !desired.Chains.ContainsKey(name)) stale.Add(name);
         }
         stale.Sort(StringComparer.Ordinal);
         return stale;

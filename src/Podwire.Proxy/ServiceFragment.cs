@@ -3,7 +3,7 @@ using Podwire.Model;
 namespace Podwire.Proxy;
 
 /// <summary>Which map or set a claim on a frontend key is about.</summary>
-internal enum ClaimTarget : byte { NoEndpoints, Internal, External }
+internal enum ClaimTarget : byte { NoEndpoints, Internal, External, Firewall }
 
 /// <summary>
 /// One Service's wish for one frontend key (<c>address . protocol . port</c>): reject it (no
@@ -49,13 +49,14 @@ internal readonly struct FrontendResult
 {
     public readonly FrontendClaim? Internal;
     public readonly FrontendClaim? External;
+    public readonly FrontendClaim? Firewall;
     public readonly bool NoEndpoints;
     public readonly Dictionary<string, string>? Backends;
     public readonly Dictionary<string, string>? Slots;
 
-    private FrontendResult(FrontendClaim? i, FrontendClaim? e, bool n, Dictionary<string, string>? b, Dictionary<string, string>? s)
+    private FrontendResult(FrontendClaim? i, FrontendClaim? e, FrontendClaim? f, bool n, Dictionary<string, string>? b, Dictionary<string, string>? s)
     {
-        Internal = i; External = e; NoEndpoints = n; Backends = b; Slots = s;
+        Internal = i; External = e; Firewall = f; NoEndpoints = n; Backends = b; Slots = s;
     }
 
     /// <summary>
@@ -65,7 +66,7 @@ internal readonly struct FrontendResult
     /// </summary>
     public static FrontendResult Merge(string key, IReadOnlyList<ServiceFragment> claimants)
     {
-        FrontendClaim? inter = null, exter = null;
+        FrontendClaim? inter = null, exter = null, fw = null;
         bool none = false;
         Dictionary<string, string>? backends = null, slots = null;
         foreach (var f in claimants)
@@ -73,12 +74,13 @@ internal readonly struct FrontendResult
             {
                 if (c.Key != key) continue;
                 if (c.Target == ClaimTarget.NoEndpoints) { none = true; continue; }
+                if (c.Target == ClaimTarget.Firewall) { fw ??= c; continue; }
                 if (c.Target == ClaimTarget.Internal) { if (inter is not null) continue; inter = c; }
                 else { if (exter is not null) continue; exter = c; }
                 if (c.Backends.Length == 0) continue;
                 backends ??= new Dictionary<string, string>(StringComparer.Ordinal);
                 c.WriteTo(backends, ref slots);
             }
-        return new FrontendResult(inter, exter, none, backends, slots);
+        return new FrontendResult(inter, exter, fw, none, backends, slots);
     }
 }

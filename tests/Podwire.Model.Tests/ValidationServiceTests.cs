@@ -11,6 +11,19 @@ public class ValidationServiceTests
     public void ValidServiceHasNoProblems() => Assert.Empty(Problems(Service()));
 
     [Fact]
+    public void SourceRangesOnlyForLoadBalancersAndOnlyCidrs()
+    {
+        Assert.Empty(Problems(Service(s => { s.Type = "LoadBalancer"; s.LoadBalancerSourceRanges = ["10.0.0.0/8", " 192.168.1.0/24"]; })));
+        Assert.Equal(["spec.loadBalancerSourceRanges: Forbidden: may only be used when `type` is 'LoadBalancer'"],
+            Problems(Service(s => s.LoadBalancerSourceRanges = ["10.0.0.0/8"])));
+        Assert.Single(Problems(Service(s => { s.Type = "LoadBalancer"; s.LoadBalancerSourceRanges = ["10.0.0.0"]; })),
+            p => p.StartsWith("spec.loadBalancerSourceRanges[0]: Invalid value: \"10.0.0.0\"", StringComparison.Ordinal));
+        var annotated = Service(s => s.Type = "LoadBalancer");
+        annotated.Metadata.Annotations = new Dictionary<string, string> { [Podwire.Model.Service.SourceRangesAnnotation] = "10.0.0.0/8, nope" };
+        Assert.Single(Problems(annotated), p => p.StartsWith("metadata.annotations[service.beta.kubernetes.io/load-balancer-source-ranges]: Invalid value", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void UnknownType() =>
         Assert.Equal(["spec.type: Unsupported value: \"Nodeport\": supported values: \"ClusterIP\", \"NodePort\", \"LoadBalancer\", \"ExternalName\""],
             Problems(Service(s => s.Type = "Nodeport")));

@@ -40,7 +40,7 @@ public sealed class ElementsTests
     {
         var s = ProxyCompiler.Compile(Corpus.LoadCase("external"), "node-1");
         var b = ProxyElements.Full(s);
-        Assert.Equal(["flush internal", "flush external", "flush backends", "flush slots", "flush affinity", "flush no-endpoints", "flush hairpin",
+        Assert.Equal(["flush internal", "flush external", "flush backends", "flush slots", "flush affinity", "flush no-endpoints", "flush hairpin", "flush firewall",
             "add backends", "add internal", "add external", "add no-endpoints", "add hairpin"],
             b.Ops.Select(o => $"{o.Kind.ToString().ToLowerInvariant()} {o.Set}"));
         Assert.Equal(s.ElementCount, b.ElementCount);

@@ -56,11 +56,11 @@ public sealed class NetlinkSyncTests
         Assert.DoesNotContain("delete table", k.Log[0]);
         Assert.DoesNotContain("elements", k.Log[0]);
         Assert.Contains("flush chain ip podwire-proxy lb-2\nadd rule ip podwire-proxy lb-2 meta mark set numgen random mod 2\n", k.Log[0]);
-        Assert.Equal($"netlink: 12 ops, {a.ElementCount} elements", k.Log[1]); // 7 flushes, 5 non-empty maps and sets
+        Assert.Equal($"netlink: 13 ops, {a.ElementCount} elements", k.Log[1]); // 8 flushes, 5 non-empty maps and sets
         Assert.Equal("nft list chains ip", k.Log[2]);
         Assert.Equal("nft -f: delete chain ip podwire-proxy lb-7\n", k.Log[3]); // lb-2 is in use, lb-9 not ours
         var batch = k.Handles.Single().Batches.Single();
-        Assert.Equal(7, batch.Ops.Count(o => o.Kind == NftSetOpKind.Flush));
+        Assert.Equal(8, batch.Ops.Count(o => o.Kind == NftSetOpKind.Flush));
         Assert.Same(a, syncer.Applied("node-1"));
     }
 

@@ -17,6 +17,7 @@ public sealed class TrackerTests
     [Fact]
     public void IncrementalUpdatesEqualAFullCompileForRandomChangeSequences()
     {
+        int withFirewall = 0;
         Gen.Int[0, int.MaxValue].Sample(seed =>
         {
             var rng = new Random(seed);
@@ -43,11 +44,13 @@ public sealed class TrackerTests
                             ProxyRenderer.RenderDelta(ProxyDelta.Compute(before, update.State, touched)));
                     }
                     previous[node] = update.State;
+                    if (update.State.Firewall.Count > 0) withFirewall++;
                 }
                 Assert.Equal(ProxyRenderer.RenderTable(previous["node-1"]), ProxyRenderer.RenderTable(own.Update(cluster).State));
                 spec.Mutate(rng);
             }
         }, iter: 60);
+        Assert.True(withFirewall > 0, "no generated state had loadBalancerSourceRanges");
     }
 
     [Fact]
@@ -144,6 +147,7 @@ public sealed class TrackerTests
         public ServiceType Type = ServiceType.ClusterIP;
         public bool Udp, Affinity, Etl, Itl, Headless, Topology;
         public List<string> ExternalIPs = [];
+        public string[] SourceRanges = [];
         public List<Ep> Endpoints = [];
     }
 
@@ -191,9 +195,19 @@ public sealed class TrackerTests
             svc.Headless = rng.Next(8) == 0;
             svc.Topology = rng.Next(5) == 0;
             if (rng.Next(3) == 0) svc.ExternalIPs.Add(rng.Next(2) == 0 ? "172.18.254.1" : $"10.96.1.{rng.Next(0, 6)}");
+            svc.SourceRanges = RandomRanges(rng);
             int eps = rng.Next(0, 4);
             for (int e = 0; e < eps; e++) svc.Endpoints.Add(RandomEp(rng));
         }
+
+        // None, one shared by several Services, one containing the nodes, or overlapping ones.
+        private static string[] RandomRanges(Random rng) => rng.Next(4) switch
+        {
+            0 => ["10.20.0.0/16"],
+            1 => ["172.18.0.0/16", "172.18.0.3/32"],
+            2 => ["192.168.1.0/24", "10.20.0.0/16"],
+            _ => [],
+        };
 
         private static Ep RandomEp(Random rng) =>
             new($"10.244.{rng.Next(0, 2)}.{rng.Next(2, 12)}", rng.Next(4) != 0, rng.Next(4) == 0, NodeNames[rng.Next(2)]);
@@ -205,7 +219,7 @@ public sealed class TrackerTests
             {
                 if (Services.Count == 0) { RandomService(rng); continue; }
                 var svc = Services[rng.Next(Services.Count)];
-                switch (rng.Next(9))
+                switch (rng.Next(10))
                 {
                     case 0: svc.Endpoints.Add(RandomEp(rng)); break;
                     case 1: if (svc.Endpoints.Count > 0) svc.Endpoints.RemoveAt(rng.Next(svc.Endpoints.Count)); break;
@@ -215,6 +229,7 @@ public sealed class TrackerTests
                     case 5: svc.Type = (ServiceType)rng.Next(0, 4); break;
                     case 6: RandomService(rng); break;
                     case 7: Services.Remove(svc); break;
+                    case 8: svc.SourceRanges = RandomRanges(rng); break;
                     default:
                         if (svc.ExternalIPs.Count > 0) svc.ExternalIPs.Clear();
                         else svc.ExternalIPs.Add($"10.96.1.{rng.Next(0, 6)}");
@@ -243,7 +258,7 @@ public sealed class TrackerTests
                 services.Add(new Service("default", name, Labels.Empty, annotations, spec.Type, null, vip, [vip], ports,
                     spec.Type == ServiceType.ExternalName ? "example.com" : null, [.. spec.ExternalIPs], spec.Affinity, 30,
                     spec.Etl && spec.Type is ServiceType.LoadBalancer or ServiceType.NodePort, spec.Itl, null, false, null, null, true, [],
-                    ["IPv4"], null, loc));
+                    ["IPv4"], null, loc) { LoadBalancerSourceRanges = spec.SourceRanges });
                 var eps = spec.Endpoints.Select(e => new Endpoint([e.Ip], new EndpointConditions(e.Ready, e.Ready || e.Terminating, e.Terminating),
                     null, e.Node, e.Node == "node-1" ? "z1" : "z2", null, [e.Node == "node-1" ? "z1" : "z2"])).ToList();
                 slices.Add(new EndpointSlice("default", name + "-1", name, "IPv4",

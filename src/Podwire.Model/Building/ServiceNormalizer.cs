@@ -42,7 +42,19 @@ internal static class ServiceNormalizer
             spec.PublishNotReadyAddresses ?? false,
             spec.LoadBalancerIP, spec.LoadBalancerClass,
             type == ServiceType.LoadBalancer && (spec.AllocateLoadBalancerNodePorts ?? true),
-            lbIngress, spec.IpFamilies?.ToArray() ?? [], spec.TrafficDistribution, loc);
+            lbIngress, spec.IpFamilies?.ToArray() ?? [], spec.TrafficDistribution, loc)
+        {
+            LoadBalancerSourceRanges = SourceRanges(spec, s.Metadata.Annotations),
+        };
+    }
+
+    /// <summary>The field, else the annotation (comma-separated), trimmed; kube-proxy's precedence.</summary>
+    private static string[] SourceRanges(V1ServiceSpec spec, IDictionary<string, string>? annotations)
+    {
+        if (spec.LoadBalancerSourceRanges is { Count: > 0 } field) return [.. field.Select(r => r.Trim())];
+        if (annotations is not null && annotations.TryGetValue(Podwire.Model.Service.SourceRangesAnnotation, out var text) && !string.IsNullOrWhiteSpace(text))
+            return [.. text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
+        return [];
     }
 
     public static EndpointSlice Slice(V1EndpointSlice s, SourceLocation loc)

@@ -27,7 +27,7 @@ public static class ObjectValidator
                 break;
             case V1Service svc:
                 MetaRules.Check(sink, svc.Metadata, NameGrammar.Dns1035Label, namespaced: true);
-                ServiceRules.Check(sink, svc.Spec, options);
+                ServiceRules.Check(sink, svc.Spec, options, svc.Metadata?.Annotations);
                 break;
             case V1EndpointSlice slice:
                 MetaRules.Check(sink, slice.Metadata, NameGrammar.Dns1123Subdomain, namespaced: true);

@@ -13,7 +13,7 @@ public static class ServiceRules
     private static readonly string[] TrafficPolicies = ["Cluster", "Local"];
     public const int MaxAffinityTimeout = 86400;
 
-    public static void Check(ProblemSink sink, V1ServiceSpec? spec, ClusterOptions options)
+    public static void Check(ProblemSink sink, V1ServiceSpec? spec, ClusterOptions options, IDictionary<string, string>? annotations = null)
     {
         spec ??= new V1ServiceSpec();
         string type = string.IsNullOrEmpty(spec.Type) ? "ClusterIP" : spec.Type;
@@ -31,9 +31,21 @@ public static class ServiceRules
         if (spec.ExternalIPs is not null)
             for (int i = 0; i < spec.ExternalIPs.Count; i++) IpRules.CheckIp(sink, $"spec.externalIPs[{i}]", spec.ExternalIPs[i]);
         if (!string.IsNullOrEmpty(spec.LoadBalancerIP)) IpRules.CheckIp(sink, "spec.loadBalancerIP", spec.LoadBalancerIP);
-        if (spec.LoadBalancerSourceRanges is not null)
+        if (spec.LoadBalancerSourceRanges is { Count: > 0 })
+        {
+            if (type != "LoadBalancer")
+                sink.Add("spec.loadBalancerSourceRanges", FieldErrors.Forbidden("may only be used when `type` is 'LoadBalancer'"));
             for (int i = 0; i < spec.LoadBalancerSourceRanges.Count; i++)
-                IpRules.CheckCidr(sink, $"spec.loadBalancerSourceRanges[{i}]", spec.LoadBalancerSourceRanges[i]);
+                IpRules.CheckCidr(sink, $"spec.loadBalancerSourceRanges[{i}]", spec.LoadBalancerSourceRanges[i].Trim());
+        }
+
+        // The annotation kube-proxy reads when the field is empty: validated the same way (upstream
+        // checks it only for LoadBalancer Services, where it has effect).
+        if (type == "LoadBalancer" && annotations is not null && annotations.TryGetValue(Service.SourceRangesAnnotation, out var ranges)
+            && !string.IsNullOrWhiteSpace(ranges))
+            foreach (var r in ranges.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                if (!IpRules.TryParseCidr(r, out _))
+                    sink.Add($"metadata.annotations[{Service.SourceRangesAnnotation}]", FieldErrors.Invalid(ranges, "must be a comma-separated list of IP ranges. For example, 10.240.0.0/24,10.250.0.0/24 "));
 
         CheckTrafficPolicies(sink, spec, type, external, options);
     }
