@@ -177,6 +177,17 @@ public sealed class ProxyLabTests(ProxyLabTests.ProxyLab lab) : IClassFixture<Pr
         ---
         apiVersion: v1
         kind: Service
+        metadata: {name: ranged, namespace: default}
+        spec:
+          type: LoadBalancer
+          clusterIP: 10.96.100.26
+          loadBalancerIP: 172.18.255.12
+          loadBalancerSourceRanges: [172.18.0.1/32]
+          selector: {app: a}
+          ports: [{port: 80, targetPort: 8080, nodePort: 30083}]
+        ---
+        apiVersion: v1
+        kind: Service
         metadata: {name: alias, namespace: default}
         spec:
           type: ExternalName
@@ -257,6 +268,29 @@ public sealed class ProxyLabTests(ProxyLabTests.ProxyLab lab) : IClassFixture<Pr
         if (!IsRoot) return;
         Assert.Contains(lab.InNetns("underlay", "curl", "-s", "-m", "3", "http://172.18.255.20/hostname").Stdout, new[] { "a1", "a2" });
         Assert.Contains(lab.Exec("default/client", "curl", "-s", "-m", "3", "http://172.18.255.20/hostname").Stdout, new[] { "a1", "a2" });
+    }
+
+    [Fact]
+    public void LoadBalancerSourceRangesAdmitOnlyTheirSources()
+    {
+        if (!IsRoot) return;
+        // The underlay's own address (172.18.0.1) is the one allowed source.
+        Assert.Contains(lab.InNetns("underlay", "curl", "-s", "-m", "3", "http://172.18.255.12/hostname").Stdout, new[] { "a1", "a2" });
+        // A pod is outside the ranges: dropped before DNAT (curl times out), as the analyzer says.
+        Assert.Equal(28, lab.Exec("default/client", "curl", "-s", "-m", "1", "http://172.18.255.12/hostname").ExitCode);
+        var trace = Repo.Podwire("trace", "default/client", "--to", "172.18.255.12", "--port", "80", "--cluster", lab.Name, "-o", "json");
+        Assert.True(trace.ExitCode == 0, trace.Stderr);
+        var root = JsonDocument.Parse(trace.Stdout).RootElement;
+        Assert.False(root.GetProperty("prediction").GetProperty("delivered").GetBoolean(), trace.Stdout);
+        Assert.Contains("outside loadBalancerSourceRanges", root.GetProperty("prediction").GetProperty("reason").GetString());
+        Assert.False(root.GetProperty("observed").GetProperty("delivered").GetBoolean(), trace.Stdout);
+        // The trace shows where: the client's node, in the Service's firewall chain.
+        var events = root.GetProperty("observed").GetProperty("nodes")[0].GetProperty("events").EnumerateArray();
+        Assert.Contains(events, e => e.GetProperty("chain").GetString()!.StartsWith("fw-", StringComparison.Ordinal)
+                                     && e.GetProperty("verdict").GetString() == "drop");
+        // The same Service's ClusterIP and NodePort are not covered by the ranges.
+        Assert.Contains(lab.Exec("default/client", "curl", "-s", "-m", "3", "http://10.96.100.26/hostname").Stdout, new[] { "a1", "a2" });
+        Assert.Contains(lab.Exec("default/client", "curl", "-s", "-m", "3", "http://172.18.0.3:30083/hostname").Stdout, new[] { "a1", "a2" });
     }
 
     [Fact]

@@ -100,8 +100,12 @@ public static class TraceCommand
     {
         if (IPAddress.TryParse(value, out var ip))
         {
-            var owner = c.Pods.FirstOrDefault(p => p.PodIP == ip.ToString() && !p.HostNetwork);
-            return new Target(value, ip.ToString(), owner, null);
+            var text = ip.ToString();
+            var owner = c.Pods.FirstOrDefault(p => p.PodIP == text && !p.HostNetwork);
+            // A Service's own address (ClusterIP, LoadBalancer, external IP) is traced as that Service.
+            var byAddress = owner is null ? c.Services.FirstOrDefault(s => s.ClusterIPs.Contains(text) || s.ExternalIPs.Contains(text)
+                || (s.Type == ServiceType.LoadBalancer && s.LoadBalancerIngress.Contains(text))) : null;
+            return new Target(value, text, owner, byAddress);
         }
         var (ns, name) = Common.NsName("--to", value);
         if (c.FindPod(ns, name) is { } pod)
@@ -125,6 +129,8 @@ public static class TraceCommand
         {
             var r = ServiceResolver.Resolve(c, svc.Namespace, svc.Name, port, proto)!;
             var eps = r.Endpoints.Where(e => e.Ready).Select(e => $"{e.Ip}:{e.Port}{(e.Pod is null ? "" : $" ({e.Pod})")}").ToList();
+            if (src.PodIP is { } from && !SourceRanges.Admits(svc, t.Ip, from, out var why))
+                return new Prediction("service", false, why, eps);
             return new Prediction("service", eps.Count > 0, r.Explanation, eps);
         }
         var engine = PolicyCommon.Build(c, stderr);
