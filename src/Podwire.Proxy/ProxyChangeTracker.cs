@@ -11,7 +11,11 @@ namespace Podwire.Proxy;
 public sealed record ProxyTouched(ProxyState Base, IReadOnlyCollection<string> Frontends, IReadOnlyCollection<string> BackendKeys, IReadOnlyCollection<string> SlotKeys);
 
 /// <summary>A node's new state; <see cref="Touched"/> is null when it was compiled from scratch.</summary>
-public sealed record ProxyUpdate(ProxyState State, ProxyTouched? Touched, int ServicesCompiled);
+public sealed record ProxyUpdate(ProxyState State, ProxyTouched? Touched, int ServicesCompiled)
+{
+    /// <summary>UDP/SCTP flows this update leaves pointing the wrong way (see <see cref="StaleFlow"/>); none after a full compile.</summary>
+    public IReadOnlyList<StaleFlow> StaleFlows { get; init; } = [];
+}
 
 /// <summary>
 /// The proxy's per-node change tracker: remembers each Service's compiled fragment, and on a new
@@ -119,8 +123,10 @@ public sealed class ProxyChangeTracker(string nodeName)
             if (n is not null) foreach (var c in n.Claims) Snapshot(before, c.Key);
         }
         bool healthChanged = false;
+        var stale = new List<StaleFlow>();
         foreach (var (o, n) in changed)
         {
+            StaleFlows.Add(o, n, stale);
             if (o is not null) { Unindex(o); _fragments.Remove(o.Service.Key); healthChanged |= o.Health is not null; }
             if (n is not null) { Index(n); _fragments[n.Service.Key] = n; healthChanged |= n.Health is not null; }
         }
@@ -158,7 +164,7 @@ public sealed class ProxyChangeTracker(string nodeName)
         {
             Firewall = fw.Count == 0 ? old.Firewall : Layer(old.Firewall).With(fw),
         };
-        return new ProxyUpdate(_state, new ProxyTouched(old, before.Keys, touchedBackends, touchedSlots), changed.Count);
+        return new ProxyUpdate(_state, new ProxyTouched(old, before.Keys, touchedBackends, touchedSlots), changed.Count) { StaleFlows = stale };
     }
 
     /// <summary>Records, for one key's elements before (a) and after (b), what to remove and what to (re)write.</summary>

@@ -16,6 +16,8 @@ namespace Podwire.Lab.Dataplane;
 /// <see cref="BoundedFrequencyRunner"/> so bursts of changes coalesce; <see cref="Sync"/> waits
 /// until its change is in the kernel. Also routes LoadBalancer and external IPs across the
 /// underlay (as MetalLB's layer-2 mode would attract them) and serves health-check NodePorts.
+/// After a change it deletes the UDP/SCTP conntrack entries the change left pointing the wrong way
+/// (<see cref="StaleFlow"/>), in the node that NATed them, as kube-proxy does.
 /// </summary>
 public sealed class ServiceProxy : IDataplaneComponent, IDisposable
 {
@@ -31,12 +33,15 @@ public sealed class ServiceProxy : IDataplaneComponent, IDisposable
     private (DerivedCluster Cluster, LabPlan Plan)? _desired;
     private Dictionary<string, string> _routes = new(StringComparer.Ordinal);
     private Dictionary<string, string> _netnsByNode = new(StringComparer.Ordinal);
+    private readonly Func<string, IReadOnlyList<ConntrackMatch>, (int Deleted, string? Error)>? _deleteFlows;
 
     /// <param name="openElements">Opens an nf_tables element handle in a namespace; by default a
     /// netlink socket when <paramref name="runner"/> is the real one, none (text only) for fakes.</param>
     public ServiceProxy(ICommandRunner runner, TextWriter log, IClock? clock = null, TimeSpan? minInterval = null,
-        Func<string, INftElements>? openElements = null)
+        Func<string, INftElements>? openElements = null,
+        Func<string, IReadOnlyList<ConntrackMatch>, (int Deleted, string? Error)>? deleteFlows = null)
     {
+        _deleteFlows = deleteFlows ?? (runner is ProcessRunner ? DeleteFlows : null);
         _runner = runner;
         _log = log;
         _nft = new NftRunner(runner);
@@ -78,6 +83,7 @@ public sealed class ServiceProxy : IDataplaneComponent, IDisposable
         bool ok = true;
         var health = new List<(string, HealthCheck)>();
         var results = new NodeSyncResult[d.Plan.Nodes.Count];
+        var updates = new ProxyUpdate[d.Plan.Nodes.Count];
         // One comparison pass for the whole cluster; each node recompiles only what it reports.
         var changes = _changes.Update(d.Cluster);
         var trackers = new ProxyChangeTracker[d.Plan.Nodes.Count];
@@ -89,8 +95,10 @@ public sealed class ServiceProxy : IDataplaneComponent, IDisposable
         }
         Parallel.For(0, d.Plan.Nodes.Count, new ParallelOptions { MaxDegreeOfParallelism = 2 }, i =>
         {
-            var update = trackers[i].Update(d.Cluster, changes);
+            var update = updates[i] = trackers[i].Update(d.Cluster, changes);
             results[i] = _syncer.Sync(d.Plan.Nodes[i].Name, update.State, update.Touched);
+            // Only once the new rules are in: a flow deleted earlier could be re-created the old way.
+            if (results[i].Ok && update.StaleFlows.Count > 0) ForgetFlows(d.Plan.Nodes[i].Netns, update.StaleFlows);
         });
         for (int i = 0; i < results.Length; i++)
         {
@@ -103,6 +111,31 @@ public sealed class ServiceProxy : IDataplaneComponent, IDisposable
         _health.Sync(health);
         ok &= SyncRoutes(d.Cluster, d.Plan);
         return ok;
+    }
+
+    private void ForgetFlows(string netns, IReadOnlyList<StaleFlow> flows)
+    {
+        if (_deleteFlows is null) return;
+        var matches = new List<ConntrackMatch>(flows.Count);
+        foreach (var f in flows)
+            matches.Add(new ConntrackMatch(f.Protocol == "udp" ? (byte)17 : (byte)132, System.Net.IPAddress.Parse(f.Frontend), f.Port,
+                f.Endpoint is null ? null : System.Net.IPAddress.Parse(f.Endpoint), f.EndpointPort));
+        var (deleted, error) = _deleteFlows(netns, matches);
+        if (error is not null) _log.WriteLine($"service-proxy: {netns}: stale conntrack entries: {error}");
+        else if (deleted > 0) _log.WriteLine($"service-proxy: {netns}: {deleted} stale UDP/SCTP conntrack entr{(deleted == 1 ? "y" : "ies")} deleted");
+    }
+
+    private static (int, string?) DeleteFlows(string netns, IReadOnlyList<ConntrackMatch> matches)
+    {
+        try
+        {
+            using var socket = NfTablesSocket.Open(netns);
+            return socket.DeleteConntrack(matches);
+        }
+        catch (DatapathException e)
+        {
+            return (0, e.Message);
+        }
     }
 
     private string? Apply(string node, string script)
