@@ -53,37 +53,33 @@ public sealed partial class NfTablesSocket
         return m;
     }
 
-    private unsafe string? SendMessage(byte[] bytes)
-    {
-        while (true)
-        {
-            nint n;
-            fixed (byte* p = bytes) n = send(_fd, p, bytes.Length, 0);
-            if (n == bytes.Length) return null;
-            int errno = Marshal.GetLastPInvokeError();
-            if (n < 0 && errno == EINTR) continue;
-            return $"ctnetlink send failed: {(n < 0 ? Errno(errno) : "short write")}";
-        }
-    }
+    private string? SendMessage(byte[] bytes) => Send(bytes, bytes.Length, "ctnetlink");
 
-    /// <summary>Reads the dump's messages until NLMSG_DONE, keeping the original tuple (as sent, nested attribute and all) of each match.</summary>
-    private unsafe string? ReadDump(uint seq, IReadOnlyList<ConntrackMatch> matches, List<byte[]> tuples)
+    /// <summary>One datagram into <c>_rx</c>: its length, or -1 with <paramref name="error"/> set (a failure, or nothing by <paramref name="deadline"/>).</summary>
+    private unsafe int Receive(long deadline, string what, out string? error)
     {
-        var deadline = Environment.TickCount64 + 10_000;
         while (true)
         {
             nint n;
             fixed (byte* p = _rx) n = recv(_fd, p, _rx.Length, MSG_DONTWAIT);
-            if (n < 0)
-            {
-                int errno = Marshal.GetLastPInvokeError();
-                if (errno == EINTR) continue;
-                if (errno != EAGAIN) return $"ctnetlink dump failed: {Errno(errno)}";
-                if (Environment.TickCount64 > deadline) return "ctnetlink dump: no answer from the kernel";
-                Thread.Sleep(1);
-                continue;
-            }
-            var data = _rx.AsSpan(0, (int)n);
+            if (n >= 0) { error = null; return (int)n; }
+            int errno = Marshal.GetLastPInvokeError();
+            if (errno == EINTR) continue;
+            if (errno != EAGAIN) { error = $"{what}: recv failed: {Errno(errno)}"; return -1; }
+            if (Environment.TickCount64 > deadline) { error = $"{what}: no answer from the kernel"; return -1; }
+            Thread.Sleep(1);
+        }
+    }
+
+    /// <summary>Reads the dump's messages until NLMSG_DONE, keeping the original tuple (as sent, nested attribute and all) of each match.</summary>
+    private string? ReadDump(uint seq, IReadOnlyList<ConntrackMatch> matches, List<byte[]> tuples)
+    {
+        var deadline = Environment.TickCount64 + 10_000;
+        while (true)
+        {
+            int n = Receive(deadline, "ctnetlink dump", out var error);
+            if (n < 0) return error;
+            var data = _rx.AsSpan(0, n);
             while (data.Length >= 16)
             {
                 uint len = BinaryPrimitives.ReadUInt32LittleEndian(data);
@@ -105,25 +101,16 @@ public sealed partial class NfTablesSocket
         }
     }
 
-    private unsafe (int, string?) ReadAcks(uint first, uint last)
+    private (int, string?) ReadAcks(uint first, uint last)
     {
         int deleted = 0, waiting = (int)(last - first + 1);
         var deadline = Environment.TickCount64 + 10_000;
         var errors = new List<string>();
         while (waiting > 0)
         {
-            nint n;
-            fixed (byte* p = _rx) n = recv(_fd, p, _rx.Length, MSG_DONTWAIT);
-            if (n < 0)
-            {
-                int errno = Marshal.GetLastPInvokeError();
-                if (errno == EINTR) continue;
-                if (errno != EAGAIN) return (deleted, $"ctnetlink delete: {Errno(errno)}");
-                if (Environment.TickCount64 > deadline) return (deleted, "ctnetlink delete: no answer from the kernel");
-                Thread.Sleep(1);
-                continue;
-            }
-            var data = _rx.AsSpan(0, (int)n);
+            int n = Receive(deadline, "ctnetlink delete", out var error);
+            if (n < 0) return (deleted, error);
+            var data = _rx.AsSpan(0, n);
             while (data.Length >= 16)
             {
                 uint len = BinaryPrimitives.ReadUInt32LittleEndian(data);

@@ -93,16 +93,18 @@ public sealed partial class NfTablesSocket : INftElements
         }
     }
 
-    private unsafe string? SendAll(NfNetlinkEncoder.Encoded enc)
+    private string? SendAll(NfNetlinkEncoder.Encoded enc) => Send(enc.Bytes, enc.Length, "netlink");
+
+    private unsafe string? Send(byte[] bytes, int length, string what)
     {
         while (true)
         {
             nint n;
-            fixed (byte* p = enc.Bytes) n = send(_fd, p, enc.Length, 0);
-            if (n == enc.Length) return null;
+            fixed (byte* p = bytes) n = send(_fd, p, length, 0);
+            if (n == length) return null;
             int errno = Marshal.GetLastPInvokeError();
             if (n < 0 && errno == EINTR) continue;
-            return n < 0 ? $"netlink send of {enc.Length} bytes failed: {Errno(errno)}" : $"netlink send was short: {n} of {enc.Length} bytes";
+            return n < 0 ? $"{what} send of {length} bytes failed: {Errno(errno)}" : $"{what} send was short: {n} of {length} bytes";
         }
     }
 
