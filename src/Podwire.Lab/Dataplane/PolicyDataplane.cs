@@ -23,11 +23,16 @@ namespace Podwire.Lab.Dataplane;
 /// when it is off (new namespaces inherit 1 once br_netfilter is loaded, but a host can differ).
 /// Teardown needs nothing: the table goes with the node namespace.
 /// </remarks>
-public sealed class PolicyDataplane(ICommandRunner runner, TextWriter log) : IDataplaneComponent
+public sealed class PolicyDataplane(ICommandRunner runner, TextWriter log) : IDataplaneComponent, IDisposable
 {
     private const string BridgeSysctl = "net.bridge.bridge-nf-call-iptables";
     private readonly Dictionary<string, string> _applied = new(StringComparer.Ordinal);
     private readonly HashSet<string> _bridgeChecked = new(StringComparer.Ordinal);
+
+    // In-process libnftables per node (nsenter + nft without it). Spawning `ip netns exec nft` per
+    // node cost 0.1 s for 20 nodes on a quiet machine and up to 14.6 s while 500 pod namespaces
+    // were fresh: each call copies the mount table into a private mount namespace.
+    private readonly NftRunner _nft = new(runner);
 
     public string Name => "network-policy";
 
@@ -52,7 +57,7 @@ public sealed class PolicyDataplane(ICommandRunner runner, TextWriter log) : IDa
             try
             {
                 EnsureBridgeNetfilter(node.Netns);
-                var r = runner.Run("ip", ["netns", "exec", node.Netns, "nft", "-f", "-"], NftPolicyCompiler.Transaction(text));
+                var r = _nft.Run(node.Netns, ["-f", "-"], NftPolicyCompiler.Transaction(text));
                 errors[i] = r.Ok ? null : $"node {node.Name}: nft -f failed: {r.Stderr.Trim()}";
             }
             catch (DatapathException e)
@@ -77,18 +82,30 @@ public sealed class PolicyDataplane(ICommandRunner runner, TextWriter log) : IDa
         throw new InvalidOperationException(message);
     }
 
+    // Read and written in-process, from a thread inside the node's namespace (/proc/sys/net is the
+    // opener's namespace): a sysctl process per node took 6-9.5 s each on some lab ups while
+    // hundreds of pod sockets were being opened, against milliseconds otherwise.
     private void EnsureBridgeNetfilter(string netns)
     {
         lock (_bridgeChecked)
             if (_bridgeChecked.Contains(netns)) return;
-        var r = runner.Run("ip", ["netns", "exec", netns, "sysctl", "-n", BridgeSysctl]);
-        if (!r.Ok || r.Stdout.Trim() != "1")
+        string path = "/proc/sys/" + BridgeSysctl.Replace('.', '/');
+        string? error = Netns.RunIn(netns, () =>
         {
-            var set = runner.Run("ip", ["netns", "exec", netns, "sysctl", "-qw", BridgeSysctl + "=1"]);
-            if (!set.Ok)
-                throw new DatapathException($"bridge netfilter is off in {netns} and cannot be turned on ({set.Stderr.Trim()}): same-node pod traffic would bypass policy (is br_netfilter loaded?)");
-            log.WriteLine($"network-policy: turned on {BridgeSysctl} in {netns}");
-        }
+            try
+            {
+                if (File.ReadAllText(path).Trim() == "1") return null;
+                File.WriteAllText(path, "1");
+                return "";
+            }
+            catch (IOException e) { return e.Message; }
+            catch (UnauthorizedAccessException e) { return e.Message; }
+        });
+        if (error is { Length: > 0 })
+            throw new DatapathException($"bridge netfilter is off in {netns} and cannot be turned on ({error}): same-node pod traffic would bypass policy (is br_netfilter loaded?)");
+        if (error is not null) log.WriteLine($"network-policy: turned on {BridgeSysctl} in {netns}");
         lock (_bridgeChecked) _bridgeChecked.Add(netns);
     }
+
+    public void Dispose() => _nft.Dispose();
 }
