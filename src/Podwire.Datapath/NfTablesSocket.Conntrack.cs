@@ -30,8 +30,15 @@ public sealed partial class NfTablesSocket
             if (_fd < 0) return (0, "netlink socket is closed");
             uint dumpSeq = ++_seq;
             if (SendMessage(Message(CtGet, (ushort)(NLM_F_REQUEST | NLM_F_DUMP), dumpSeq, [])) is { } e1) return (0, e1);
+            // Addresses as the dump carries them, once, not per entry.
+            var wanted = new (byte Proto, uint Dst, int Port, uint? Src, int SrcPort)[matches.Count];
+            for (int i = 0; i < wanted.Length; i++)
+            {
+                var m = matches[i];
+                wanted[i] = (m.Protocol, V4(m.Destination), m.Port, m.ReplySource is null ? null : V4(m.ReplySource), m.ReplyPort);
+            }
             var tuples = new List<byte[]>();
-            if (ReadDump(dumpSeq, matches, tuples) is { } e2) return (0, e2);
+            if (ReadDump(dumpSeq, wanted, tuples) is { } e2) return (0, e2);
             if (tuples.Count == 0) return (0, null);
             using var batch = new MemoryStream();
             uint first = _seq + 1;
@@ -72,7 +79,7 @@ public sealed partial class NfTablesSocket
     }
 
     /// <summary>Reads the dump's messages until NLMSG_DONE, keeping the original tuple (as sent, nested attribute and all) of each match.</summary>
-    private string? ReadDump(uint seq, IReadOnlyList<ConntrackMatch> matches, List<byte[]> tuples)
+    private string? ReadDump(uint seq, (byte Proto, uint Dst, int Port, uint? Src, int SrcPort)[] matches, List<byte[]> tuples)
     {
         var deadline = Environment.TickCount64 + 10_000;
         while (true)
@@ -129,7 +136,7 @@ public sealed partial class NfTablesSocket
     }
 
     /// <summary>The entry's CTA_TUPLE_ORIG attribute when any match selects the entry, else null.</summary>
-    private static byte[]? Matching(ReadOnlySpan<byte> attrs, IReadOnlyList<ConntrackMatch> matches)
+    private static byte[]? Matching(ReadOnlySpan<byte> attrs, (byte Proto, uint Dst, int Port, uint? Src, int SrcPort)[] matches)
     {
         ReadOnlySpan<byte> orig = default, reply = default, origRaw = default;
         foreach (var (type, body, raw) in Attributes(attrs))
@@ -142,17 +149,17 @@ public sealed partial class NfTablesSocket
         var r = Tuple(reply);
         foreach (var m in matches)
         {
-            if (o.Proto != m.Protocol || o.DstPort != m.Port || !Same(o.Dst, m.Destination)) continue;
-            if (m.ReplySource is not null && (!Same(r.Src, m.ReplySource) || r.SrcPort != m.ReplyPort)) continue;
+            if (o.Proto != m.Proto || o.DstPort != m.Port || o.Dst != m.Dst) continue;
+            if (m.Src is uint src && (r.Src != src || r.SrcPort != m.SrcPort)) continue;
             return origRaw.ToArray();
         }
         return null;
     }
 
-    private static bool Same(uint address, IPAddress ip)
+    private static uint V4(IPAddress ip)
     {
         Span<byte> b = stackalloc byte[16];
-        return ip.TryWriteBytes(b, out int w) && w == 4 && BinaryPrimitives.ReadUInt32BigEndian(b) == address;
+        return ip.TryWriteBytes(b, out int w) && w == 4 ? BinaryPrimitives.ReadUInt32BigEndian(b) : throw new ArgumentException($"not an IPv4 address: {ip}");
     }
 
     private static (uint Src, uint Dst, byte Proto, int SrcPort, int DstPort) Tuple(ReadOnlySpan<byte> tuple)

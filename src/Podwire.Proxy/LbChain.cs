@@ -18,12 +18,7 @@ public readonly record struct LbChain(int Count, bool Masquerade, bool External,
     /// <summary>A firewall chain for these allowed sources ("10.0.0.0/8, 192.168.1.0/24", sorted).</summary>
     public static LbChain Firewall(string allow) => new(0, false, false, 0, allow);
 
-    private static string FirewallHash(string allow)
-    {
-        uint h = 2166136261;
-        foreach (char c in allow) h = (h ^ c) * 16777619;
-        return h.ToString("x8", CultureInfo.InvariantCulture);
-    }
+    private static string FirewallHash(string allow) => ProxyCompiler.Fnv1a(allow).ToString("x8", CultureInfo.InvariantCulture);
 
     private const string Frontend = "ip daddr . meta l4proto . th dport";
 

@@ -111,6 +111,14 @@ public static class ProxyCompiler
         return new FrontendClaim(target, key, "goto " + chain.Name, chain, offset, backends, affinity > 0 ? Slots(backends, offset) : null);
     }
 
+    /// <summary>32-bit FNV-1a of the text: stable names and slots from content.</summary>
+    internal static uint Fnv1a(string text)
+    {
+        uint h = 2166136261;
+        foreach (char c in text) h = (h ^ c) * 16777619;
+        return h;
+    }
+
     /// <summary>
     /// Each endpoint's affinity slot: a hash of the endpoint itself, so it stays the same while the
     /// endpoint exists however the list around it changes (a colliding hash takes the next free value).
@@ -121,8 +129,7 @@ public static class ProxyCompiler
         var used = new HashSet<int>();
         for (int i = 0; i < backends.Length; i++)
         {
-            uint h = 2166136261;
-            foreach (char c in backends[i]) h = (h ^ c) * 16777619;
+            uint h = Fnv1a(backends[i]);
             int s = (int)((h ^ (h >> 15)) & ProxyLayout.SlotHashMask);
             while (!used.Add(s)) s = (s + 1) & ProxyLayout.SlotHashMask;
             slots[i] = ProxyLayout.SlotBase | offset | s;
@@ -138,17 +145,10 @@ public static class ProxyCompiler
     internal static LbChain? Firewall(Service svc, Node? node)
     {
         if (svc.Type != ServiceType.LoadBalancer || svc.LoadBalancerSourceRanges.Count == 0 || svc.LoadBalancerIngress.Count == 0) return null;
-        var ranges = new List<Podwire.Model.Net.Cidr>();
-        bool fromNode = false;
-        IPAddress? nodeIp = node?.InternalIP is string n && IPAddress.TryParse(n, out var a) ? a : null;
-        foreach (var text in svc.LoadBalancerSourceRanges)
-        {
-            if (!Podwire.Model.Net.Cidr.TryParse(text, out var cidr) || !cidr.IsIPv4) continue;
-            ranges.Add(cidr);
-            if (nodeIp is not null && cidr.Contains(nodeIp)) fromNode = true;
-        }
+        var ranges = SourceRanges.Of(svc, AddressFamily.InterNetwork);
         if (ranges.Count == 0) return null; // ranges of the other family only: nothing to enforce in this table
-        if (fromNode)
+        IPAddress? nodeIp = node?.InternalIP is string n && IPAddress.TryParse(n, out var a) ? a : null;
+        if (nodeIp is not null && ranges.Exists(r => r.Contains(nodeIp)))
             foreach (var ip in svc.LoadBalancerIngress)
                 if (IsV4(ip)) ranges.Add(new Podwire.Model.Net.Cidr(IPAddress.Parse(ip), 32));
         // nft refuses overlapping intervals in one set: keep only ranges no other range contains.

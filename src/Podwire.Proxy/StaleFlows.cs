@@ -18,6 +18,8 @@ internal static class StaleFlows
     /// <summary>Adds the stale flows one Service's change makes on this node (either side may be null).</summary>
     public static void Add(ServiceFragment? was, ServiceFragment? now, List<StaleFlow> into)
     {
+        // Most changes are to TCP-only Services: no claim to look at, nothing to allocate.
+        if (!HasConnectionless(was) && !HasConnectionless(now)) return;
         var before = Endpoints(was);
         var after = Endpoints(now);
         if (after is not null)
@@ -39,6 +41,14 @@ internal static class StaleFlows
                 into.Add(new StaleFlow(proto, ip, port, ep[..dot], int.Parse(ep.AsSpan(dot + 3), CultureInfo.InvariantCulture)));
             }
         }
+    }
+
+    private static bool HasConnectionless(ServiceFragment? f)
+    {
+        if (f is null) return false;
+        foreach (var p in f.Service.Ports)
+            if (p.Protocol != Podwire.Model.Protocol.TCP) return true;
+        return false;
     }
 
     private static Dictionary<string, (HashSet<string> Eps, bool Rejecting)>? Endpoints(ServiceFragment? f)

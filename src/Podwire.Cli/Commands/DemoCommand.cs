@@ -92,12 +92,12 @@ public static class DemoCommand
         var ports = cluster.Pods.SelectMany(p => p.Ports).Where(p => p.Protocol == Protocol.TCP).Select(p => p.Port).Distinct().Order().ToList();
         var sw = System.Diagnostics.Stopwatch.StartNew();
         var r = VerifyRun.Run(engine, new Podwire.Lab.Topology.LabNames(LabName), ports, [Protocol.TCP], TimeSpan.FromMilliseconds(1000));
-        int allowed = r.Cases.Count(c => c.Observed == true);
+        int allowed = r.Cases.Count(c => c.Observed);
         ctx.Out.WriteLine();
         ctx.Out.WriteLine($"verify: {r.Cases.Count} real connections (every pod pair × TCP ports {string.Join(",", ports)}) in {sw.Elapsed.TotalSeconds:F1} s: " +
                           $"{allowed} got through, {r.Cases.Count - allowed} were dropped by policy; {r.Mismatches} mismatch(es) with the analyzer");
-        foreach (var m in r.Cases.Where(c => c.Observed is { } o && o != c.Expected).Take(10))
-            ctx.Out.WriteLine($"  MISMATCH {m.From} -> {m.To} {m.Port}/{m.Protocol}: expected {(m.Expected ? "allowed" : "denied")}, observed {(m.Observed == true ? "allowed" : "denied")}");
+        foreach (var m in r.Cases.Where(c => c.Mismatch).Take(10))
+            ctx.Out.WriteLine($"  MISMATCH {m.From} -> {m.To} {m.Port}/{m.Protocol}: expected {(m.Expected ? "allowed" : "denied")}, observed {(m.Observed ? "allowed" : "denied")}");
     }
 
     private static string FindExamples()

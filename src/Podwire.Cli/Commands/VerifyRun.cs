@@ -7,10 +7,10 @@ using Podwire.Policy.Engine;
 
 namespace Podwire.Cli.Commands;
 
-/// <summary>One probed case: the analyzer's verdict and what the kernel did (null: not probed).</summary>
-public sealed record VerifyCase(string From, string To, int Port, Protocol Protocol, bool Expected, bool? Observed, string Detail)
+/// <summary>One probed case: the analyzer's verdict and what the kernel did.</summary>
+public sealed record VerifyCase(string From, string To, int Port, Protocol Protocol, bool Expected, bool Observed, string Detail)
 {
-    public bool Mismatch => Observed is bool o && o != Expected;
+    public bool Mismatch => Observed != Expected;
 }
 
 public sealed record VerifyResult(IReadOnlyList<VerifyCase> Cases, int Mismatches);
@@ -42,7 +42,7 @@ public static class VerifyRun
                         cases.Add((a, b, port, proto, cells[a * pods.Count + b].Allowed));
             }
 
-        var observed = new (bool? Ok, string Detail)[cases.Count];
+        var observed = new (bool Ok, string Detail)[cases.Count];
         ProbeAll(Enumerable.Range(0, cases.Count).ToList());
         // Every disagreement is probed once more, on a fresh source port. A lost first packet must
         // not fail a run; nor may a UDP or SCTP probe that drew the source port of a flow an earlier
@@ -50,7 +50,7 @@ public static class VerifyRun
         // part of that flow, "established", and lets it through a policy that denies new flows,
         // which is right for the flow and says nothing about the policy. Measured before this
         // second look: 2 such cases in 60 runs right after policy swaps.
-        ProbeAll(Enumerable.Range(0, cases.Count).Where(i => observed[i].Ok is bool ok && ok != cases[i].Expected).ToList());
+        ProbeAll(Enumerable.Range(0, cases.Count).Where(i => observed[i].Ok != cases[i].Expected).ToList());
 
         var result = new List<VerifyCase>(cases.Count);
         int mismatches = 0;
@@ -80,7 +80,7 @@ public static class VerifyRun
             Task.WaitAll(tasks);
         }
 
-        async Task<(bool?, string)> Probe(int from, int to, int port, Protocol proto)
+        async Task<(bool, string)> Probe(int from, int to, int port, Protocol proto)
         {
             var src = pods[from];
             string netns = names.PodNetns(src.Namespace, src.Name);

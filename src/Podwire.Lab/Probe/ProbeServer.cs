@@ -24,7 +24,7 @@ namespace Podwire.Lab.Probe;
 /// </summary>
 public sealed class ProbeServer : IAsyncDisposable, IDisposable
 {
-    private const ProtocolType Sctp = (ProtocolType)132;
+    private const ProtocolType Sctp = (ProtocolType)SctpResponder.SctpProtocol;
 
     private readonly TextWriter _log;
     private readonly Dictionary<(string Namespace, string Name), ProbePod> _pods = [];
