@@ -78,8 +78,11 @@ internal static class Fixture
         return sb.ToString();
     }
 
-    public static DnsServer Start(DnsZone zone, params IPEndPoint[] upstreams) =>
-        DnsServer.Start(new DnsServerOptions(new IPEndPoint(IPAddress.Loopback, 0), upstreams) { UpstreamTimeout = TimeSpan.FromMilliseconds(500) }, zone);
+    // A short upstream timeout keeps the dead-upstream test quick.
+    public static DnsServer Start(DnsZone zone, params IPEndPoint[] upstreams) => Start(zone, TimeSpan.FromMilliseconds(500), upstreams);
+
+    public static DnsServer Start(DnsZone zone, TimeSpan upstreamTimeout, params IPEndPoint[] upstreams) =>
+        DnsServer.Start(new DnsServerOptions(new IPEndPoint(IPAddress.Loopback, 0), upstreams) { UpstreamTimeout = upstreamTimeout }, zone);
 }
 
 /// <summary>What dig printed: status, header flags, answer records (name, type, data).</summary>
