@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Podwire.Controllers.Ipam;
 using Podwire.Model;
 using Podwire.Model.Net;
 
@@ -7,6 +8,9 @@ namespace Podwire.Controllers;
 
 /// <summary>A pod's node and addresses as a running cluster assigned them.</summary>
 public sealed record PodPin(string Node, IReadOnlyList<string> IPs);
+
+/// <summary>A node's share of the pod network and its underlay address as a running cluster assigned them.</summary>
+public sealed record NodePin(IReadOnlyList<string> PodCidrs, string? InternalIP);
 
 /// <summary>
 /// A Service's ClusterIPs, LoadBalancer addresses, NodePorts (keyed "PROTOCOL/port") and
@@ -16,8 +20,8 @@ public sealed record ServicePin(IReadOnlyList<string> ClusterIPs, IReadOnlyList<
     IReadOnlyDictionary<string, int> NodePorts, int? HealthCheckNodePort);
 
 /// <summary>
-/// What a running cluster has already assigned, keyed "namespace/name": pods' nodes and addresses,
-/// Services' addresses and NodePorts. Why: a real control plane
+/// What a running cluster has already assigned, keyed "namespace/name" (nodes by name): nodes'
+/// pod CIDRs and addresses, pods' nodes and addresses, Services' addresses and NodePorts. Why: a real control plane
 /// never moves a running pod or renumbers a Service because other objects came or went, while a
 /// derivation from manifests alone hands out nodes and addresses in (namespace, name) order, so
 /// one new pod can shift every address after it. Deriving with these pins keeps each object that
@@ -27,6 +31,9 @@ public sealed record ServicePin(IReadOnlyList<string> ClusterIPs, IReadOnlyList<
 public sealed record Assignments(IReadOnlyDictionary<string, PodPin> Pods, IReadOnlyDictionary<string, ServicePin> Services)
 {
     public static readonly Assignments None = new(new Dictionary<string, PodPin>(), new Dictionary<string, ServicePin>());
+
+    /// <summary>Nodes' pod CIDRs and InternalIPs: a node that joins later must not renumber the ones running.</summary>
+    public IReadOnlyDictionary<string, NodePin> Nodes { get; init; } = new Dictionary<string, NodePin>(StringComparer.Ordinal);
 
     /// <summary>The assignments of a derived cluster: every addressed pod network pod, every Service with addresses.</summary>
     public static Assignments Of(DerivedCluster cluster)
@@ -45,15 +52,61 @@ public sealed record Assignments(IReadOnlyDictionary<string, PodPin> Pods, IRead
             if (ips.Count > 0 || s.LoadBalancerIngress.Count > 0 || nodePorts.Count > 0 || health is not null)
                 services[s.Namespace + "/" + s.Name] = new ServicePin(ips, s.LoadBalancerIngress, nodePorts, health);
         }
-        return new Assignments(pods, services);
+        var nodes = new Dictionary<string, NodePin>(StringComparer.Ordinal);
+        foreach (var n in cluster.Nodes)
+            nodes[n.Name] = new NodePin(NodeSubnetIpam.GivenCidrs(n), n.InternalIP);
+        return new Assignments(pods, services) { Nodes = nodes };
+    }
+
+    /// <summary>
+    /// <paramref name="nodes"/> with pinned pod CIDRs for nodes that have none (when they are
+    /// inside the cluster CIDR and overlap no CIDR another node is given) and pinned InternalIPs
+    /// for nodes without one (when no node asks for that address).
+    /// </summary>
+    public Node[] Pin(Node[] nodes, ClusterOptions options)
+    {
+        if (Nodes.Count == 0) return nodes;
+        var cidrs = new List<Cidr>();
+        var ips = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var n in nodes)
+        {
+            foreach (var c in NodeSubnetIpam.GivenCidrs(n)) if (Cidr.TryParse(c, out var parsed)) cidrs.Add(parsed);
+            if (n.InternalIP is not null) ips.Add(n.InternalIP);
+        }
+        var result = new Node[nodes.Length];
+        for (int i = 0; i < nodes.Length; i++)
+        {
+            var n = result[i] = nodes[i];
+            if (!Nodes.TryGetValue(n.Name, out var pin)) continue;
+            if (NodeSubnetIpam.GivenCidrs(n).Count == 0 && pin.PodCidrs.Count > 0 && FreeCidrs(pin.PodCidrs, options, cidrs) is { } free)
+            {
+                cidrs.AddRange(free);
+                n = result[i] = n with { PodCidr = pin.PodCidrs[0], PodCidrs = pin.PodCidrs };
+            }
+            if (n.InternalIP is null && pin.InternalIP is { } ip && IPAddress.TryParse(ip, out var addr) && options.NodeNetwork.Contains(addr) && ips.Add(ip))
+                result[i] = n with { InternalIP = ip };
+        }
+        return result;
+    }
+
+    private static List<Cidr>? FreeCidrs(IReadOnlyList<string> texts, ClusterOptions options, List<Cidr> taken)
+    {
+        var result = new List<Cidr>(texts.Count);
+        foreach (var t in texts)
+        {
+            if (!Cidr.TryParse(t, out var c) || !(options.ClusterCidr.Contains(c.Network) && c.PrefixLength >= options.ClusterCidr.PrefixLength)) return null;
+            foreach (var other in taken) if (other.Overlaps(c)) return null;
+            result.Add(c);
+        }
+        return result;
     }
 
     /// <summary>
     /// <paramref name="pods"/> with the pinned node and addresses given to each pod that has
     /// neither an address nor host networking, when the node still exists, is Ready, and its pod
-    /// subnets hold every pinned address, and no pod names one of them explicitly.
+    /// address space holds every pinned address (<see cref="IPodIpam.Fits"/>), and no pod names one of them explicitly.
     /// </summary>
-    public IReadOnlyList<Pod> Pin(IReadOnlyList<Pod> pods, IReadOnlyList<Node> nodes)
+    public IReadOnlyList<Pod> Pin(IReadOnlyList<Pod> pods, IReadOnlyList<Node> nodes, IPodIpam ipam)
     {
         if (Pods.Count == 0) return pods;
         var explicitIPs = new HashSet<string>(StringComparer.Ordinal);
@@ -73,7 +126,7 @@ public sealed record Assignments(IReadOnlyDictionary<string, PodPin> Pods, IRead
             if (p.HostNetwork || p.PodIP is not null || p.PodIPs.Count > 0 || p.Phase is "Succeeded" or "Failed") continue;
             if (!Pods.TryGetValue(p.Namespace + "/" + p.Name, out var pin) || pin.IPs.Count == 0) continue;
             if (p.NodeName is not null && p.NodeName != pin.Node) continue;
-            if (!byName.TryGetValue(pin.Node, out var node) || !node.Ready || !Fits(pin.IPs, node)) continue;
+            if (!byName.TryGetValue(pin.Node, out var node) || !node.Ready || !ipam.Fits(pin.IPs, node)) continue;
             bool free = true;
             foreach (var ip in pin.IPs) free &= !explicitIPs.Contains(ip) && !pinned.Contains(ip);
             if (!free) continue;
@@ -161,17 +214,6 @@ public sealed record Assignments(IReadOnlyDictionary<string, PodPin> Pods, IRead
         return s;
     }
 
-    private static bool Fits(IReadOnlyList<string> ips, Node node)
-    {
-        var cidrs = NodeController.GivenCidrs(node);
-        return All(ips, ip =>
-        {
-            foreach (var text in cidrs)
-                if (Cidr.TryParse(text, out var cidr) && cidr.Contains(ip)) return true;
-            return false;
-        });
-    }
-
     private static bool All(IReadOnlyList<string> texts, Func<IPAddress, bool> test)
     {
         foreach (var t in texts)
@@ -185,6 +227,15 @@ public sealed record Assignments(IReadOnlyDictionary<string, PodPin> Pods, IRead
         using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
         {
             w.WriteStartObject();
+            w.WriteStartObject("nodes");
+            foreach (var (name, pin) in Nodes.OrderBy(k => k.Key, StringComparer.Ordinal))
+            {
+                w.WriteStartObject(name);
+                Strings(w, "podCIDRs", pin.PodCidrs);
+                if (pin.InternalIP is not null) w.WriteString("internalIP", pin.InternalIP);
+                w.WriteEndObject();
+            }
+            w.WriteEndObject();
             w.WriteStartObject("pods");
             foreach (var (key, pin) in Pods.OrderBy(k => k.Key, StringComparer.Ordinal))
             {
@@ -229,7 +280,12 @@ public sealed record Assignments(IReadOnlyDictionary<string, PodPin> Pods, IRead
                 int? health = s.Value.TryGetProperty("healthCheckNodePort", out var hc) ? hc.GetInt32() : null;
                 services[s.Name] = new ServicePin(Strings(s.Value.GetProperty("clusterIPs")), Strings(s.Value.GetProperty("loadBalancer")), nodePorts, health);
             }
-            return new Assignments(pods, services);
+            var nodes = new Dictionary<string, NodePin>(StringComparer.Ordinal);
+            if (doc.RootElement.TryGetProperty("nodes", out var ns))
+                foreach (var n in ns.EnumerateObject())
+                    nodes[n.Name] = new NodePin(Strings(n.Value.GetProperty("podCIDRs")),
+                        n.Value.TryGetProperty("internalIP", out var ip) ? ip.GetString() : null);
+            return new Assignments(pods, services) { Nodes = nodes };
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException or KeyNotFoundException or FormatException)
         {

@@ -15,13 +15,14 @@ public static class ControlPlane
     public static DerivedCluster Derive(ClusterModel model, Assignments? pins = null)
     {
         var options = model.Options;
-        var nodes = NodeController.Derive(model.Nodes, options, model.Pods);
+        var ipam = Ipam.PodIpams.For(options);
+        var nodes = NodeController.Derive(model.Nodes, options, model.Pods, pins);
 
         var workloadPods = WorkloadController.Expand(model.Workloads, model.Pods, nodes);
         var allPods = new List<Pod>(model.Pods.Count + workloadPods.Count);
         allPods.AddRange(model.Pods);
         allPods.AddRange(workloadPods);
-        var pods = pins is null ? PodController.Place(allPods, nodes) : PodController.Place(pins.Pin(allPods, nodes), nodes, pins.ReservedBesides(allPods));
+        var pods = pins is null ? PodController.Place(allPods, nodes, ipam) : PodController.Place(pins.Pin(allPods, nodes, ipam), nodes, ipam, pins.ReservedBesides(allPods));
 
         var services = Ordering.Sorted(BuiltinServices.Merge(model.Services, options), Ordering.CompareServices);
         if (pins is not null) services = [.. pins.Pin(services, options)];

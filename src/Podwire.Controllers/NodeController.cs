@@ -1,14 +1,16 @@
 using System.Net;
 using Podwire.Model;
+using Podwire.Controllers.Ipam;
 using Podwire.Model.Net;
 
 namespace Podwire.Controllers;
 
 /// <summary>
-/// Nodes as kube-controller-manager's range allocator and the lab's underlay see them.
+/// Nodes as the control plane and the lab's underlay see them.
 /// Why: a manifest set usually has no Node objects, yet pod IPs, DaemonSets and kube-proxy's
-/// view all need nodes, each with a pod CIDR and an underlay address. Whatever the input gives
-/// is kept; the rest is allocated first-free in node-name order, so the result is stable.
+/// view all need nodes, each with its share of the pod network (the IPAM scheme's, see
+/// <see cref="IPodIpam.AssignNodes"/>) and an underlay address. Whatever the input gives is
+/// kept; the rest is allocated first-free in node-name order, so the result is stable.
 /// </summary>
 public static class NodeController
 {
@@ -16,13 +18,15 @@ public static class NodeController
 
     public static IReadOnlyList<Node> Derive(IReadOnlyList<Node> input, ClusterOptions options) => Derive(input, options, []);
 
-    /// <param name="pods">Pods whose given addresses (status.podIP) the node subnets should cover.</param>
-    public static IReadOnlyList<Node> Derive(IReadOnlyList<Node> input, ClusterOptions options, IReadOnlyList<Pod> pods)
+    /// <param name="pods">Pods whose given addresses (status.podIP) the nodes' address space should cover.</param>
+    /// <param name="pins">What a running cluster gave its nodes (pod CIDRs, InternalIP), kept for nodes the input leaves unassigned.</param>
+    public static IReadOnlyList<Node> Derive(IReadOnlyList<Node> input, ClusterOptions options, IReadOnlyList<Pod> pods, Assignments? pins = null)
     {
-        var preferred = PreferredSubnets(pods, options);
-        int generate = options.GeneratedNodesFixed ? options.GeneratedNodes : Math.Max(options.GeneratedNodes, preferred.Count);
+        var ipam = PodIpams.For(options);
+        int generate = options.GeneratedNodesFixed ? options.GeneratedNodes : Math.Max(options.GeneratedNodes, ipam.NodesWanted(pods, options));
         var nodes = input.Count > 0 ? Ordering.Sorted(input, static (a, b) => Ordering.CompareNodeNames(a.Name, b.Name)) : Generate(generate);
-        nodes = AssignPodCidrs(nodes, options.ClusterCidr, options.NodeCidrMaskSize, preferred);
+        if (pins is not null) nodes = pins.Pin(nodes, options);
+        nodes = ipam.AssignNodes(nodes, options, pods);
         nodes = AssignInternalIPs(nodes, options.NodeNetwork);
         for (int i = 0; i < nodes.Length; i++)
         {
@@ -42,72 +46,6 @@ public static class NodeController
             nodes[i] = new Node(name, Labels.Of((HostnameLabel, name)), null, [], null, true, SourceLocation.Generated);
         }
         return nodes;
-    }
-
-    /// <summary>
-    /// The node-sized subnets that hold addresses pods were given (status.podIP), in address order:
-    /// a pod's address is routed to the node owning its subnet, so those subnets are handed out
-    /// first, as they were in the cluster the manifests came from.
-    /// </summary>
-    private static List<Cidr> PreferredSubnets(IReadOnlyList<Pod> pods, ClusterOptions options)
-    {
-        var result = new SortedDictionary<UInt128, Cidr>();
-        foreach (var p in pods)
-        {
-            if (p.HostNetwork || p.PodIP is null || !IPAddress.TryParse(p.PodIP, out var ip) || !options.ClusterCidr.Contains(ip)) continue;
-            if (options.NodeCidrMaskSize < options.ClusterCidr.PrefixLength || options.NodeCidrMaskSize > options.ClusterCidr.Bits) continue;
-            var subnet = new Cidr(IpMath.Mask(ip, options.NodeCidrMaskSize), options.NodeCidrMaskSize);
-            result.TryAdd(IpMath.ToValue(subnet.Network), subnet);
-        }
-        return [.. result.Values];
-    }
-
-    private static Node[] AssignPodCidrs(Node[] nodes, Cidr cluster, int maskSize, List<Cidr> preferred)
-    {
-        var taken = new List<Cidr>();
-        foreach (var n in nodes)
-        {
-            foreach (var c in GivenCidrs(n))
-                if (Cidr.TryParse(c, out var parsed)) taken.Add(parsed);
-        }
-        bool canAllocate = maskSize >= cluster.PrefixLength && maskSize <= cluster.Bits;
-        UInt128 count = canAllocate ? (maskSize - cluster.PrefixLength >= 127 ? UInt128.MaxValue : (UInt128)1 << (maskSize - cluster.PrefixLength)) : 0;
-        UInt128 next = 0;
-        var result = new Node[nodes.Length];
-        for (int i = 0; i < nodes.Length; i++)
-        {
-            var n = nodes[i];
-            var given = GivenCidrs(n);
-            if (given.Count > 0)
-            {
-                result[i] = n with { PodCidr = n.PodCidr ?? given[0], PodCidrs = given };
-                continue;
-            }
-            string? allocated = null;
-            while (preferred.Count > 0 && allocated is null)
-            {
-                var candidate = preferred[0];
-                preferred.RemoveAt(0);
-                if (!OverlapsAny(candidate, taken)) { allocated = candidate.ToString(); taken.Add(candidate); }
-            }
-            while (allocated is null && next < count)
-            {
-                var candidate = cluster.Subnet(maskSize, next++);
-                if (!OverlapsAny(candidate, taken)) { allocated = candidate.ToString(); taken.Add(candidate); break; }
-            }
-            // An exhausted cluster CIDR leaves the node without pods addresses rather than failing the whole derivation.
-            result[i] = allocated is null ? n : n with { PodCidr = allocated, PodCidrs = [allocated] };
-        }
-        return result;
-    }
-
-    internal static IReadOnlyList<string> GivenCidrs(Node n) =>
-        n.PodCidrs.Count > 0 ? n.PodCidrs : n.PodCidr is { Length: > 0 } c ? [c] : [];
-
-    private static bool OverlapsAny(Cidr candidate, List<Cidr> taken)
-    {
-        foreach (var t in taken) if (t.Overlaps(candidate)) return true;
-        return false;
     }
 
     private static Node[] AssignInternalIPs(Node[] nodes, Cidr network)

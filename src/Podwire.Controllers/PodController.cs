@@ -1,13 +1,14 @@
 using System.Net;
 using System.Net.Sockets;
+using Podwire.Controllers.Ipam;
 using Podwire.Model;
 using Podwire.Model.Net;
 
 namespace Podwire.Controllers;
 
 /// <summary>
-/// Scheduling and pod IPAM, as kube-scheduler (spread by pod count) and a host-local IPAM on each
-/// node's pod CIDR would do it. Why: every query needs a node and an address for each pod, and
+/// Scheduling and pod addressing, as kube-scheduler (spread by pod count) and the pod network's
+/// IPAM (<see cref="IPodIpam"/>) would do it. Why: every query needs a node and an address for each pod, and
 /// manifests rarely carry them. Given nodeNames and IPs are kept; the rest is assigned in
 /// (namespace, name) order so the same input gives the same placement. Exhaustion leaves a pod
 /// Pending (as in a real cluster) instead of failing.
@@ -18,18 +19,18 @@ public static class PodController
 
     /// <summary>Places and addresses <paramref name="pods"/>; the result is sorted (namespace, name).</summary>
     /// <param name="reserved">Addresses no pod here may be given (held by pods placed elsewhere).</param>
-    public static IReadOnlyList<Pod> Place(IReadOnlyList<Pod> pods, IReadOnlyList<Node> nodes, IReadOnlySet<string>? reserved = null)
+    public static IReadOnlyList<Pod> Place(IReadOnlyList<Pod> pods, IReadOnlyList<Node> nodes, IPodIpam ipam, IReadOnlySet<string>? reserved = null)
     {
         var sorted = Ordering.Sorted(pods, Ordering.ComparePods);
         var nodeIndex = new Dictionary<string, int>(nodes.Count, StringComparer.Ordinal);
         for (int i = 0; i < nodes.Count; i++) nodeIndex.TryAdd(nodes[i].Name, i);
 
-        Schedule(sorted, nodes, nodeIndex);
-        Address(sorted, nodes, nodeIndex, reserved);
+        Schedule(sorted, nodes, nodeIndex, ipam);
+        Address(sorted, nodes, nodeIndex, ipam, reserved);
         return sorted;
     }
 
-    private static void Schedule(Pod[] pods, IReadOnlyList<Node> nodes, Dictionary<string, int> nodeIndex)
+    private static void Schedule(Pod[] pods, IReadOnlyList<Node> nodes, Dictionary<string, int> nodeIndex, IPodIpam ipam)
     {
         var load = new int[nodes.Count];
         // A pod that already has an address belongs on the node whose pod subnet holds it: that is
@@ -37,7 +38,7 @@ public static class PodController
         for (int i = 0; i < pods.Length; i++)
         {
             if (pods[i].NodeName is not null || pods[i].HostNetwork || pods[i].PodIP is null || !IPAddress.TryParse(pods[i].PodIP, out var ip)) continue;
-            int owner = OwnerOf(ip, nodes);
+            int owner = ipam.OwnerOf(ip, nodes);
             if (owner >= 0) pods[i] = pods[i] with { NodeName = nodes[owner].Name };
         }
         foreach (var p in pods)
@@ -58,25 +59,7 @@ public static class PodController
         }
     }
 
-    private static int OwnerOf(IPAddress ip, IReadOnlyList<Node> nodes)
-    {
-        for (int n = 0; n < nodes.Count; n++)
-        {
-            var cidrs = nodes[n].PodCidrs.Count > 0 ? nodes[n].PodCidrs : nodes[n].PodCidr is { } c ? [c] : [];
-            foreach (var text in cidrs)
-                if (Cidr.TryParse(text, out var cidr) && cidr.Contains(ip)) return n;
-        }
-        return -1;
-    }
-
-    private sealed class NodePool(Cidr cidr)
-    {
-        public Cidr Cidr { get; } = cidr;
-        public UInt128 Next = 2; // .0 is the network, .1 the node's bridge/gateway
-        public UInt128 Last = NodeController.LastUsableOffset(cidr);
-    }
-
-    private static void Address(Pod[] pods, IReadOnlyList<Node> nodes, Dictionary<string, int> nodeIndex, IReadOnlySet<string>? reserved)
+    private static void Address(Pod[] pods, IReadOnlyList<Node> nodes, Dictionary<string, int> nodeIndex, IPodIpam ipam, IReadOnlySet<string>? reserved)
     {
         var taken = new HashSet<IPAddress>();
         if (reserved is not null) foreach (var r in reserved) if (IPAddress.TryParse(r, out var rip)) taken.Add(rip);
@@ -85,15 +68,7 @@ public static class PodController
             if (p.PodIP is not null && IPAddress.TryParse(p.PodIP, out var ip)) taken.Add(ip);
             foreach (var s in p.PodIPs) if (IPAddress.TryParse(s, out var ip2)) taken.Add(ip2);
         }
-
-        var pools = new NodePool[nodes.Count][];
-        for (int i = 0; i < nodes.Count; i++)
-        {
-            var cidrs = nodes[i].PodCidrs.Count > 0 ? nodes[i].PodCidrs : nodes[i].PodCidr is { } c ? [c] : [];
-            var list = new List<NodePool>(cidrs.Count);
-            foreach (var text in cidrs) if (Cidr.TryParse(text, out var parsed)) list.Add(new NodePool(parsed));
-            pools[i] = [.. list];
-        }
+        var allocator = ipam.Allocator(nodes, taken);
 
         for (int i = 0; i < pods.Length; i++)
         {
@@ -113,28 +88,9 @@ public static class PodController
                 pods[i] = nodeIP is null ? p with { Phase = PendingPhase } : p with { PodIP = nodeIP, PodIPs = [nodeIP] };
                 continue;
             }
-            var ips = new List<string>(pools[n].Length);
-            foreach (var pool in pools[n])
-            {
-                var ip = Allocate(pool, taken);
-                if (ip is null) break;
-                ips.Add(ip.ToString());
-            }
-            // Partial dual-stack allocation is as bad as none: the CNI ADD would fail and the pod stays Pending.
-            pods[i] = ips.Count == 0 || ips.Count < pools[n].Length
-                ? p with { Phase = PendingPhase }
-                : p with { PodIP = ips[0], PodIPs = ips };
+            var ips = allocator.Allocate(n);
+            pods[i] = ips is null ? p with { Phase = PendingPhase } : p with { PodIP = ips[0], PodIPs = ips };
         }
-    }
-
-    private static IPAddress? Allocate(NodePool pool, HashSet<IPAddress> taken)
-    {
-        while (pool.Next <= pool.Last)
-        {
-            var candidate = pool.Cidr.AddressAt(pool.Next++);
-            if (taken.Add(candidate)) return candidate;
-        }
-        return null;
     }
 
     public static bool IsIPv6(string ip) =>

@@ -13,7 +13,7 @@ public sealed class NftRunner(ICommandRunner runner, bool inProcess = true) : ID
     private readonly Dictionary<string, NftLibrary> _contexts = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
 
-    public bool InProcess => inProcess && NftLibrary.Available && runner is ProcessRunner;
+    public bool InProcess => inProcess && NftLibrary.Available;
 
     public CommandResult Run(string netns, IReadOnlyList<string> args, string? stdin = null)
     {

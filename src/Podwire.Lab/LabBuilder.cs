@@ -1,5 +1,6 @@
 using Podwire.Datapath;
-using Podwire.Lab.Backends;
+using Podwire.Datapath.Kernel;
+using Podwire.Lab.PodNetwork;
 using Podwire.Lab.Topology;
 
 namespace Podwire.Lab;
@@ -15,46 +16,109 @@ public interface IPodAttacher
 }
 
 /// <summary>
-/// Builds a lab plan in the kernel and takes it down again. Every step is batched (one
-/// <c>ip -batch</c> per namespace, one <c>nft -f</c> per node) and everything created carries the
-/// lab's <c>pw-&lt;cluster&gt;-</c> prefix.
+/// Builds a lab plan in the kernel and takes it down again, through <see cref="INodeKernel"/>.
+/// Every step is batched (one <c>ip -batch</c> per namespace, one <c>nft -f</c> per node) and
+/// everything created carries the lab's <c>pw-&lt;cluster&gt;-</c> prefix. What the pod network
+/// adds comes from <see cref="IPodNetwork"/>; this class knows no backend.
 /// </summary>
-public sealed class LabBuilder(ICommandRunner runner, LabPaths paths, IPodAttacher attacher, Action<string>? progress = null)
+public sealed class LabBuilder(INodeKernel kernel, LabPaths paths, IPodAttacher attacher, IPodNetwork network, Action<string>? progress = null)
 {
     private void Say(string s) => progress?.Invoke(s);
 
-    public void BuildNetwork(LabPlan plan, IBackend backend)
+    public INodeKernel Kernel => kernel;
+
+    public void BuildNetwork(LabPlan plan)
     {
         Say($"creating {plan.Nodes.Count + 1} namespaces");
-        var ns = new IpBatch();
-        foreach (var l in LabRenderer.CreateNamespaces(plan)) ns.Add(l);
-        ns.Apply(runner);
+        kernel.CreateNamespaces([plan.Names.UnderlayNetns, .. plan.Nodes.Select(n => n.Netns)]);
         Say("wiring the underlay switch");
-        Apply(LabRenderer.Underlay(plan));
-        foreach (var n in plan.Nodes)
+        kernel.Apply(LabRenderer.Underlay(plan));
+        foreach (var n in plan.Nodes) ConfigureNode(plan, n);
+    }
+
+    private void ConfigureNode(LabPlan plan, NodePlan n)
+    {
+        Say($"configuring node {n.Name} ({network.Name})");
+        kernel.Apply(LabRenderer.Node(plan, n, network));
+        Directory.CreateDirectory(paths.IpamDir(n.Name));
+        Directory.CreateDirectory(paths.CniDir);
+        File.WriteAllText(paths.ConfList(n.Name), network.ConfList(plan, n, paths.IpamDir(n.Name)));
+    }
+
+    /// <summary>
+    /// Nodes joining a running lab: each gets its namespace, underlay port and pod network, and
+    /// every node already running learns the newcomers (<see cref="IPodNetwork.RenderPeers"/>).
+    /// </summary>
+    public void AddNodes(LabPlan plan, IReadOnlyList<NodePlan> joined)
+    {
+        if (joined.Count == 0) return;
+        Say($"adding {joined.Count} node(s): {string.Join(", ", joined.Select(n => n.Name))}");
+        kernel.CreateNamespaces([.. joined.Select(n => n.Netns)]);
+        var underlay = new NodeScript(plan.Names.UnderlayNetns);
+        foreach (var n in joined) underlay.Ip.AddRange(LabRenderer.UnderlayPort(plan, n).Ip);
+        kernel.Apply(underlay);
+        foreach (var n in joined) ConfigureNode(plan, n);
+        var names = joined.Select(n => n.Name).ToHashSet(StringComparer.Ordinal);
+        foreach (var n in plan.Nodes.Where(n => !names.Contains(n.Name)))
+            ApplyPeers(plan, n, joined, []);
+    }
+
+    /// <summary>
+    /// Nodes leaving: their pods must be gone already (<see cref="RemovePods"/>); the namespace
+    /// goes (its underlay veth with it), the remaining nodes forget its routes, and its IPAM
+    /// and CNI state is released.
+    /// </summary>
+    public void RemoveNodes(LabPlan remaining, IReadOnlyList<NodePlan> left)
+    {
+        if (left.Count == 0) return;
+        Say($"removing {left.Count} node(s): {string.Join(", ", left.Select(n => n.Name))}");
+        foreach (var n in remaining.Nodes) ApplyPeers(remaining, n, [], left);
+        kernel.DeleteNamespaces([.. left.Select(n => n.Netns)]);
+        foreach (var n in left)
         {
-            Say($"configuring node {n.Name} ({backend.Name})");
-            Apply(LabRenderer.Node(plan, n, backend));
-            Directory.CreateDirectory(paths.IpamDir(n.Name));
-            Directory.CreateDirectory(paths.CniDir);
-            File.WriteAllText(paths.ConfList(n.Name), LabRenderer.ConfList(plan, n, paths.IpamDir(n.Name)));
+            DeleteDir(paths.IpamDir(n.Name));
+            if (File.Exists(paths.ConfList(n.Name))) File.Delete(paths.ConfList(n.Name));
         }
     }
 
-    public void AddPods(LabPlan plan, IReadOnlyList<PodPlan> pods, int parallelism = 4)
+    private void ApplyPeers(LabPlan plan, NodePlan node, IReadOnlyList<NodePlan> joined, IReadOnlyList<NodePlan> left)
+    {
+        var s = new NodeScript(node.Netns);
+        network.RenderPeers(plan, node, joined, left, s);
+        if (s.Ip.Count + s.Bridge.Count + s.Nft.Count > 0) kernel.Apply(s);
+    }
+
+    /// <summary>
+    /// Attaches <paramref name="pods"/> through CNI, several at a time. Returns the pods attached
+    /// and one sentence per pod that was not; a pod that failed is cleaned up (CNI DEL, namespace
+    /// deleted), so it is either fully there or not at all.
+    /// </summary>
+    public (IReadOnlyList<PodPlan> Attached, IReadOnlyList<string> Failures) AddPods(LabPlan plan, IReadOnlyList<PodPlan> pods, int parallelism = 4)
     {
         var nodes = plan.Nodes.ToDictionary(n => n.Name, StringComparer.Ordinal);
-        var create = new IpBatch();
-        foreach (var p in pods) create.Add($"netns add {p.Netns}");
-        create.Apply(runner);
+        kernel.CreateNamespaces([.. pods.Select(p => p.Netns)]);
         int done = 0;
-        Parallel.ForEach(pods, new ParallelOptions { MaxDegreeOfParallelism = parallelism }, p =>
+        var errors = new string?[pods.Count];
+        Parallel.For(0, pods.Count, new ParallelOptions { MaxDegreeOfParallelism = parallelism }, i =>
         {
-            attacher.Attach(plan, nodes[p.Node], p);
-            WriteEtc(plan, p);
+            var p = pods[i];
+            try
+            {
+                attacher.Attach(plan, nodes[p.Node], p);
+                WriteEtc(p);
+            }
+            catch (Exception e) when (e is DatapathException or IOException or UnauthorizedAccessException or InvalidOperationException)
+            {
+                errors[i] = $"pod {p.Key}: {e.Message}";
+            }
             int n = Interlocked.Increment(ref done);
             if (n % 25 == 0 || n == pods.Count) Say($"pods {n}/{pods.Count} attached");
         });
+        var attached = new List<PodPlan>(pods.Count);
+        var failed = new List<PodPlan>();
+        for (int i = 0; i < pods.Count; i++) (errors[i] is null ? attached : failed).Add(pods[i]);
+        if (failed.Count > 0) RemovePods(plan, failed);
+        return (attached, [.. errors.Where(e => e is not null).Select(e => e!)]);
     }
 
     /// <summary>CNI GC on every node: addresses leaked by a crash or a failed DEL are reclaimed.</summary>
@@ -78,16 +142,14 @@ public sealed class LabBuilder(ICommandRunner runner, LabPaths paths, IPodAttach
                 catch (DatapathException e) { Say($"warning: CNI DEL for {p.Key}: {e.Message}"); }
             }
         }
-        var del = new IpBatch();
-        foreach (var p in pods) del.Add($"netns del {p.Netns}");
-        del.Apply(runner, force: true);
-        foreach (var p in pods) DeleteDir(LabPaths.EtcNetns(p.Netns));
+        kernel.DeleteNamespaces([.. pods.Select(p => p.Netns)]);
+        foreach (var p in pods) DeleteDir(Path.Combine(kernel.EtcNetnsRoot, p.Netns));
     }
 
     /// <summary>/etc/netns/&lt;pod&gt;/hosts, bind-mounted over /etc/hosts by <c>ip netns exec</c>, as kubelet writes it.</summary>
-    private static void WriteEtc(LabPlan plan, PodPlan p)
+    private void WriteEtc(PodPlan p)
     {
-        var dir = LabPaths.EtcNetns(p.Netns);
+        var dir = Path.Combine(kernel.EtcNetnsRoot, p.Netns);
         Directory.CreateDirectory(dir);
         var host = p.Pod.Hostname ?? p.Name;
         var fqdn = p.Pod.Hostname is not null && p.Pod.Subdomain is not null
@@ -97,45 +159,23 @@ public sealed class LabBuilder(ICommandRunner runner, LabPaths paths, IPodAttach
             $"{p.IP}\t{fqdn}{host}\n");
     }
 
-    private void Apply(NodeScript s)
-    {
-        foreach (var (k, v) in s.Sysctls)
-        {
-            var r = runner.Run("ip", ["netns", "exec", s.Netns, "sysctl", "-qw", $"{k.Replace('/', '.')}={v}"]);
-            if (!r.Ok) throw new DatapathException($"sysctl {k} in {s.Netns} failed: {r.Stderr.Trim()}");
-        }
-        var ip = new IpBatch(s.Netns);
-        foreach (var l in s.Ip) ip.Add(l);
-        ip.Apply(runner);
-        if (s.Bridge.Count > 0)
-        {
-            var r = runner.Run("bridge", ["-n", s.Netns, "-batch", "-"], string.Join("\n", s.Bridge) + "\n");
-            if (!r.Ok) throw new DatapathException($"bridge -n {s.Netns} -batch failed: {r.Stderr.Trim()}");
-        }
-        if (s.Nft.Count > 0)
-        {
-            var r = runner.Run("ip", ["netns", "exec", s.Netns, "nft", "-f", "-"], string.Join("\n", s.Nft) + "\n");
-            if (!r.Ok) throw new DatapathException($"nft in {s.Netns} failed: {r.Stderr.Trim()}");
-        }
-    }
-
     /// <summary>
     /// Removes everything a lab named <paramref name="names"/> created, whether or not its daemon
-    /// is alive: every namespace with the lab's prefix, their /etc/netns folders and the state folder.
+    /// is alive: every namespace with the lab's prefix, their /etc/netns folders, what the pod
+    /// network keeps elsewhere (<see cref="IPodNetwork.Teardown"/>) and the state folder.
     /// </summary>
-    public static int Teardown(ICommandRunner runner, LabNames names, LabPaths paths)
+    public static int Teardown(INodeKernel kernel, LabNames names, LabPaths paths, IPodNetwork? network)
     {
         // Pod programs of a daemon that was killed (its supervisor could not stop them) go first.
         Processes.ProcessSupervisor.StopRecorded(paths.LogDir, TimeSpan.FromSeconds(3));
-        var all = Netns.List(names.Prefix);
+        var all = kernel.ListNamespaces(names.Prefix);
         // Pods first: deleting a pod namespace removes its veth, so nodes go quietly after.
         var ordered = all.OrderBy(n => n.Contains("-pod-", StringComparison.Ordinal) ? 0 : n.EndsWith("underlay", StringComparison.Ordinal) ? 2 : 1).ToList();
-        var del = new IpBatch();
-        foreach (var n in ordered) del.Add($"netns del {n}");
-        del.Apply(runner, force: true);
-        foreach (var n in all) DeleteDir(LabPaths.EtcNetns(n));
-        if (Directory.Exists("/etc/netns"))
-            foreach (var d in Directory.GetDirectories("/etc/netns", names.Prefix + "*")) DeleteDir(d);
+        kernel.DeleteNamespaces(ordered);
+        foreach (var n in all) DeleteDir(Path.Combine(kernel.EtcNetnsRoot, n));
+        if (Directory.Exists(kernel.EtcNetnsRoot))
+            foreach (var d in Directory.GetDirectories(kernel.EtcNetnsRoot, names.Prefix + "*")) DeleteDir(d);
+        network?.Teardown(names, paths);
         DeleteDir(paths.Root);
         return all.Count;
     }

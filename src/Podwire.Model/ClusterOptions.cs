@@ -31,6 +31,12 @@ public sealed record ClusterOptions
     public int DnsTtl { get; init; } = 30;
     /// <summary>CoreDNS `pods insecure|verified|disabled`.</summary>
     public PodRecordsMode PodRecords { get; init; } = PodRecordsMode.Insecure;
+    /// <summary>
+    /// How pod addresses are handed out, as the chosen pod-network backend does it (see
+    /// Controllers/Ipam). Part of the options so every derivation, analysis and lab alike, gives
+    /// pods the addresses that backend gives them.
+    /// </summary>
+    public PodIpamScheme PodIpam { get; init; } = PodIpamScheme.NodeSubnets;
 
     /// <summary>The kube-dns Service address: the 10th address of the service range, by convention.</summary>
     public string DnsServiceIP => ServiceCidr.AddressAt(10).ToString();
@@ -39,3 +45,10 @@ public sealed record ClusterOptions
 }
 
 public enum PodRecordsMode { Insecure, Verified, Disabled }
+
+/// <summary>
+/// Pod IPAM schemes. NodeSubnets: every node owns a podCIDR (kube-controller-manager's range
+/// allocator) and hands out its addresses (host-local), as Flannel does. The next backends add
+/// theirs here: Calico's affinity blocks, Weave's ring, Cilium's cluster pool.
+/// </summary>
+public enum PodIpamScheme { NodeSubnets }

@@ -1,3 +1,4 @@
+using Podwire.Controllers.AddOns;
 using Podwire.Controllers;
 using Podwire.Lab.Daemon;
 using Podwire.Model;
@@ -22,7 +23,7 @@ public class LabSystemTests
     public void UserObjectsKeepEveryAssignment()
     {
         var user = Examples();
-        var lab = LabSystem.Extend(user);
+        var lab = LabCluster.WithAddOns(user);
         foreach (var p in user.Pods)
         {
             var q = lab.FindPod(p.Namespace, p.Name);
@@ -45,10 +46,10 @@ public class LabSystemTests
     [Fact]
     public void DnsPodsBackKubeDnsAndTheIngressHasAnAddress()
     {
-        var lab = LabSystem.Extend(Examples());
+        var lab = LabCluster.WithAddOns(Examples());
         var dns = lab.Pods.Where(p => p.Namespace == "kube-system" && p.Labels.Get("k8s-app") == "kube-dns").ToList();
         Assert.Equal(2, dns.Count);
-        Assert.All(dns, p => Assert.Equal(LabSystem.DnsComponent, p.Annotations.Get(LabSystem.ComponentAnnotation)));
+        Assert.All(dns, p => Assert.Equal(LabAddOns.DnsComponent, p.Annotations.Get(LabAddOns.ComponentAnnotation)));
         Assert.All(dns, p => Assert.StartsWith("coredns-", p.Name));
         Assert.Equal("10.96.0.10", lab.FindService("kube-system", "kube-dns")!.ClusterIP);
         var dnsEndpoints = lab.SlicesFor("kube-system", "kube-dns").SelectMany(s => s.Endpoints).SelectMany(e => e.Addresses).Order().ToList();
@@ -60,7 +61,7 @@ public class LabSystemTests
         Assert.Equal([80, 443], ing.Ports.Select(p => p.Port));
         var ingressPods = lab.Pods.Where(p => p.Namespace == "podwire-system").ToList();
         Assert.Single(ingressPods);
-        Assert.True(LabSystem.IsAddOn(ingressPods[0]));
+        Assert.True(LabAddOns.IsAddOn(ingressPods[0]));
         Assert.Single(lab.SlicesFor("podwire-system", "ingress").SelectMany(s => s.Endpoints));
         Assert.NotNull(lab.FindNamespace("podwire-system"));
         // Every address is still unique.
@@ -81,7 +82,7 @@ public class LabSystemTests
             """;
         var loaded = ClusterLoader.FromLoadResult(ManifestLoader.LoadTexts([("t.yaml", yaml)]), new ClusterOptions());
         Assert.True(loaded.Ok, string.Join("\n", loaded.Problems));
-        var lab = LabSystem.Extend(ControlPlane.Derive(loaded.Model!));
+        var lab = LabCluster.WithAddOns(ControlPlane.Derive(loaded.Model!));
         var svc = lab.FindService("podwire-system", "ingress")!;
         Assert.Equal(ServiceType.ClusterIP, svc.Type);
         Assert.Equal(8080, svc.Ports.Single().Port);
@@ -91,7 +92,7 @@ public class LabSystemTests
     [Fact]
     public void IngressStatusIsFoldedIn()
     {
-        var lab = LabSystem.Extend(Examples());
+        var lab = LabCluster.WithAddOns(Examples());
         var first = lab.Input.Ingresses[0];
         var path = Path.Combine(Path.GetTempPath(), "pw-ingress-status-" + Guid.NewGuid().ToString("N") + ".json");
         try

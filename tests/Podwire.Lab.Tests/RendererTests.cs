@@ -1,5 +1,5 @@
 using Podwire.Controllers;
-using Podwire.Lab.Backends;
+using Podwire.Lab.PodNetwork;
 using Podwire.Lab.Topology;
 using Podwire.Model;
 using Podwire.Sources;
@@ -16,7 +16,7 @@ public class RendererTests
     private static string Root([System.Runtime.CompilerServices.CallerFilePath] string here = "") =>
         Path.GetFullPath(Path.Combine(Path.GetDirectoryName(here)!, "..", ".."));
 
-    private static LabPlan Plan(string backend, out IBackend be)
+    private static LabPlan Plan(string backend, out IPodNetwork be)
     {
         var yaml = """
             apiVersion: v1
@@ -26,8 +26,8 @@ public class RendererTests
             """;
         var loaded = ClusterLoader.FromLoadResult(ManifestLoader.LoadTexts([("t.yaml", yaml)]), new ClusterOptions { GeneratedNodes = 3 });
         Assert.True(loaded.Ok, string.Join("\n", loaded.Problems));
-        be = Backends.Backends.Find(backend)!;
-        return LabPlan.Build(ControlPlane.Derive(loaded.Model!), new LabOptions("gold", backend), be.MtuOverhead);
+        be = PodNetworks.Get(backend);
+        return LabPlan.Build(ControlPlane.Derive(loaded.Model!), new LabOptions("gold", backend), be);
     }
 
     [Theory]

@@ -57,6 +57,13 @@ public static class Common
         Recursive = true,
     };
 
+    public static readonly Option<string> Backend = new("--backend")
+    {
+        Description = $"Pod network backend, which decides pod addresses (analysis) and builds the network (up): {string.Join(", ", Podwire.Lab.PodNetwork.PodNetworks.Names)} (default {Podwire.Lab.PodNetwork.PodNetworks.Default}).",
+        DefaultValueFactory = _ => Podwire.Lab.PodNetwork.PodNetworks.Default,
+        Recursive = true,
+    };
+
     /// <summary>For commands that read a running lab when no -f is given.</summary>
     public static readonly Option<string?> Cluster = new("--cluster")
     {
@@ -75,11 +82,21 @@ public static class Common
         root.Options.Add(ClusterCidr);
         root.Options.Add(ServiceCidr);
         root.Options.Add(ClusterDomain);
+        root.Options.Add(Backend);
+    }
+
+    /// <summary>The pod network named by --backend, or an error naming the valid ones.</summary>
+    public static Podwire.Lab.PodNetwork.IPodNetwork PodNetwork(ParseResult pr) => PodNetwork(pr.GetValue(Backend)!);
+
+    public static Podwire.Lab.PodNetwork.IPodNetwork PodNetwork(string name)
+    {
+        try { return Podwire.Lab.PodNetwork.PodNetworks.Get(name); }
+        catch (Podwire.Lab.PodNetwork.UnknownPodNetworkException e) { throw new CliException("--backend: " + e.Message); }
     }
 
     public static ClusterOptions Options(ParseResult pr)
     {
-        var o = new ClusterOptions();
+        var o = new ClusterOptions { PodIpam = PodNetwork(pr).Ipam };
         if (pr.GetValue(Nodes) is int n)
         {
             if (n < 1 || n > 1000) throw new CliException($"--nodes: Invalid value: {n}: must be between 1 and 1000");

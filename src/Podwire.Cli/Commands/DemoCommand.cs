@@ -58,15 +58,27 @@ public static class DemoCommand
             ctx.Out.WriteLine("Run 'sudo ./podwire demo' to see the same cluster built in the kernel.");
             return ExitCodes.Ok;
         }
-        var paths = new Podwire.Lab.LabPaths(LabName);
-        if (LabCommon.DaemonPid(paths) is null)
+        if (LabTools.Missing() is { Count: > 0 } missing)
         {
-            if (Directory.Exists(paths.Root)) LabCommands.TearDown(ctx, LabName);
-            var state = new Podwire.Lab.Daemon.LabState(LabName, "flannel-vxlan", false, pr.GetValue(Common.Nodes), pr.GetValue(Common.ClusterCidr),
+            ctx.Out.WriteLine($"Lab skipped: this machine lacks {string.Join(", ", missing)} (Debian packages: {string.Join(" ", missing.Select(m => m.Package).Distinct())}).");
+            ctx.Out.WriteLine("Run ./podwire demo as root (it installs them), or install them and run 'sudo ./podwire demo' again.");
+            return ExitCodes.Ok;
+        }
+        var paths = new Podwire.Lab.LabPaths(LabName);
+        var running = LabCommon.DaemonPid(paths) is null ? null : LabCommon.TryStatus(paths);
+        if (running is { Phase: "ready" })
+            ctx.Out.WriteLine($"lab \"{LabName}\" is already running (daemon pid {running.Pid}): verifying it.");
+        else
+        {
+            if (running is not null || Directory.Exists(paths.Root))
+            {
+                ctx.Err.WriteLine($"lab \"{LabName}\" exists but is {(running is null ? "not running" : running.Phase + (running.Error is null ? "" : $" ({running.Error})"))}: rebuilding it");
+                LabCommands.TearDown(ctx, LabName, quiet: true);
+            }
+            var state = new Podwire.Lab.Daemon.LabState(LabName, Common.PodNetwork(pr).Name, false, pr.GetValue(Common.Nodes), pr.GetValue(Common.ClusterCidr),
                 pr.GetValue(Common.ServiceCidr), pr.GetValue(Common.ClusterDomain), LabCommon.CniPath());
             LabCommands.BringUp(ctx, LabName, [path], state);
         }
-        else ctx.Out.WriteLine($"lab \"{LabName}\" is already running.");
         Verify(ctx);
         ctx.Out.WriteLine();
         ctx.Out.WriteLine("Explore the running lab:");
@@ -81,13 +93,17 @@ public static class DemoCommand
         return ExitCodes.Ok;
     }
 
-    /// <summary>Probes every pod pair on every declared TCP port in the kernel and compares with the analyzer.</summary>
+    /// <summary>
+    /// Probes every pod pair on every declared TCP port in the kernel and compares with the
+    /// analyzer. No connection tried, or any mismatch, is a failure: a demo that proves nothing must not look green.
+    /// </summary>
     private static void Verify(CommandContext ctx)
     {
         var paths = new Podwire.Lab.LabPaths(LabName);
         var state = Podwire.Lab.Daemon.LabState.Load(paths.StateFile);
-        var (cluster, _) = Podwire.Lab.Daemon.LabCluster.Load(state, paths.ManifestDir);
-        if (cluster is null) return;
+        var (cluster, problems) = Podwire.Lab.Daemon.LabCluster.Load(state, paths.ManifestDir);
+        if (cluster is null)
+            throw new CliException($"verify: the manifests of lab \"{LabName}\" no longer load: {string.Join("; ", problems)}", ExitCodes.Failed);
         var engine = PolicyCommon.Build(cluster, ctx.Err);
         var ports = cluster.Pods.SelectMany(p => p.Ports).Where(p => p.Protocol == Protocol.TCP).Select(p => p.Port).Distinct().Order().ToList();
         var sw = System.Diagnostics.Stopwatch.StartNew();
@@ -98,6 +114,10 @@ public static class DemoCommand
                           $"{allowed} got through, {r.Cases.Count - allowed} were dropped by policy; {r.Mismatches} mismatch(es) with the analyzer");
         foreach (var m in r.Cases.Where(c => c.Mismatch).Take(10))
             ctx.Out.WriteLine($"  MISMATCH {m.From} -> {m.To} {m.Port}/{m.Protocol}: expected {(m.Expected ? "allowed" : "denied")}, observed {(m.Observed ? "allowed" : "denied")}");
+        if (r.Cases.Count == 0)
+            throw new CliException($"verify tried no connection: lab \"{LabName}\" has no pod pair with a declared TCP port to probe, so it proves nothing", ExitCodes.Failed);
+        if (r.Mismatches > 0)
+            throw new CliException($"verify: {r.Mismatches} connection(s) behaved otherwise than the analyzer predicts ('sudo ./podwire verify --cluster {LabName}' lists them)", ExitCodes.Failed);
     }
 
     private static string FindExamples()

@@ -19,7 +19,6 @@ public static class LabCommands
     private static Command Up(CommandContext ctx)
     {
         var cluster = LabCommon.ClusterOption();
-        var backend = new Option<string>("--backend") { Description = "Pod network backend: flannel-vxlan (default) or flannel-host-gw.", DefaultValueFactory = _ => "flannel-vxlan" };
         var cni = new Option<string>("--cni") { Description = "podwire (default: our podwire-cni plugin) or reference (the reference bridge + host-local plugins).", DefaultValueFactory = _ => "podwire" };
         var netConf = new Option<string?>("--net-conf") { Description = "A Flannel net-conf.json (Network, SubnetLen, Backend.Type) instead of --cluster-cidr/--backend." };
         var cmd = new Command("up",
@@ -31,7 +30,6 @@ public static class LabCommands
             "  sudo ./podwire exec shop/web-xxxx -- curl -s http://10.244.1.5:8080/hostname");
         cmd.Options.Add(Common.Files);
         cmd.Options.Add(cluster);
-        cmd.Options.Add(backend);
         cmd.Options.Add(cni);
         cmd.Options.Add(netConf);
         cmd.SetAction(pr =>
@@ -39,11 +37,10 @@ public static class LabCommands
             var name = LabCommon.Name(pr.GetValue(cluster));
             var files = pr.GetValue(Common.Files) ?? [];
             if (files.Length == 0) throw new CliException("-f/--filename is required: name a manifest file or folder");
-            var be = pr.GetValue(backend)!;
+            var be = pr.GetValue(Common.Backend)!;
             string? clusterCidr = pr.GetValue(Common.ClusterCidr);
             if (pr.GetValue(netConf) is { } nc) (clusterCidr, be) = FlannelNetConf.Read(nc, be);
-            if (Podwire.Lab.Backends.Backends.Find(be) is null)
-                throw new CliException($"--backend: Unsupported value: \"{be}\": supported values: {string.Join(", ", Podwire.Lab.Backends.Backends.Names)}");
+            Common.PodNetwork(be);
             var cniMode = pr.GetValue(cni)!;
             if (cniMode is not ("podwire" or "reference")) throw new CliException($"--cni: Unsupported value: \"{cniMode}\": supported values: \"podwire\", \"reference\"");
             LabCommon.RequireRoot();
@@ -53,13 +50,24 @@ public static class LabCommands
         return cmd;
     }
 
-    /// <summary>Validates everything first, then starts the daemon and follows its progress until the lab is ready.</summary>
+    /// <summary>
+    /// Validates everything first, then starts the daemon and follows its progress until the lab
+    /// is ready. A lab that fails to come up is removed again (nothing is left behind) and the
+    /// reason is the error.
+    /// </summary>
     public static int BringUp(CommandContext ctx, string name, IReadOnlyList<string> files, LabState state)
     {
         var paths = new LabPaths(name);
         var names = new LabNames(name);
+        state = state with { PodIpam = Common.PodNetwork(state.Backend).Ipam };
         if (LabCommon.DaemonPid(paths) is int running)
-            throw new CliException($"lab \"{name}\" is already running (daemon pid {running}); 'podwire down --cluster {name}' removes it", ExitCodes.Failed);
+        {
+            var phase = LabCommon.TryStatus(paths)?.Phase;
+            if (phase is not ("failed" or null))
+                throw new CliException($"lab \"{name}\" is already running (daemon pid {running}, phase {phase}); 'podwire down --cluster {name}' removes it", ExitCodes.Failed);
+            ctx.Err.WriteLine($"lab \"{name}\" exists but {(phase is null ? "its daemon does not answer" : "failed")}: removing it first");
+            TearDown(ctx, name);
+        }
         if (Directory.Exists(paths.Root) || Netns.List(names.Prefix).Count > 0)
             throw new CliException($"a stale lab \"{name}\" exists (its daemon is not running); clean it with 'podwire down --cluster {name}'", ExitCodes.Failed);
 
@@ -80,6 +88,7 @@ public static class LabCommands
                 foreach (var u in unroutable) ctx.Err.WriteLine($"error: {u}");
                 throw new CliException($"{unroutable.Count} pod(s) cannot be wired in the lab; nothing was done");
             }
+            LabCommon.RequireTools();
             Directory.CreateDirectory(paths.Root);
             Directory.Move(staging, paths.ManifestDir);
         }
@@ -89,13 +98,29 @@ public static class LabCommands
         }
         state.Save(paths.StateFile);
         int pid = LabCommon.StartDaemon(paths, name);
-        if (!LabCommon.WaitForSocket(paths, pid, TimeSpan.FromSeconds(30)))
-            throw new CliException($"the lab daemon did not start; see {paths.LogFile} ('podwire down --cluster {name}' cleans up)", ExitCodes.Failed);
         var sw = Stopwatch.StartNew();
-        var result = new LabClient(paths.Socket).Call(LabProtocol.Message(w => w.WriteString("op", "wait-ready")), line => ctx.Err.WriteLine(line));
-        if (result.TryGetProperty("error", out var err))
-            throw new CliException($"lab \"{name}\" failed to come up: {err.GetString()} (log: {paths.LogFile}; 'podwire down --cluster {name}' cleans up)", ExitCodes.Failed);
-        ctx.Out.WriteLine($"lab \"{name}\" is up in {sw.Elapsed.TotalSeconds:F1} s: {result.GetProperty("nodes").GetInt32()} nodes, {result.GetProperty("pods").GetInt32()} pods, backend {state.Backend}, daemon pid {pid}");
+        string? failure = null;
+        StatusReply? ready = null;
+        if (!LabCommon.WaitForSocket(paths, pid, TimeSpan.FromSeconds(30)))
+            failure = $"the lab daemon did not start: {LabCommon.LastLogLine(paths) ?? "no log"}";
+        else
+        {
+            try
+            {
+                var answer = new LabClient(paths.Socket).Call(new LabRequest.WaitReady(), line => ctx.Err.WriteLine(line));
+                if (answer.Error is { } e) failure = e;
+                else ready = StatusReply.Read(answer.Body);
+            }
+            catch (IOException e) { failure = e.Message; }
+        }
+        if (failure is not null)
+        {
+            // Keep the daemon's log: it is the one place with the whole story, and down removes the state folder.
+            var kept = LabCommon.KeepLog(paths);
+            TearDown(ctx, name, quiet: true);
+            throw new CliException($"lab \"{name}\" failed to come up: {failure} (nothing was left behind; the daemon's log is {kept})", ExitCodes.Failed);
+        }
+        ctx.Out.WriteLine($"lab \"{name}\" is up in {sw.Elapsed.TotalSeconds:F1} s: {ready!.Nodes} nodes, {ready.Pods} pods, backend {state.Backend}, daemon pid {pid}");
         return ExitCodes.Ok;
     }
 
@@ -116,7 +141,7 @@ public static class LabCommands
         return cmd;
     }
 
-    public static int TearDown(CommandContext ctx, string name)
+    public static int TearDown(CommandContext ctx, string name, bool quiet = false)
     {
         var paths = new LabPaths(name);
         var names = new LabNames(name);
@@ -124,7 +149,8 @@ public static class LabCommands
         {
             try
             {
-                new LabClient(paths.Socket).Call(LabProtocol.Message(w => w.WriteString("op", "shutdown")), line => ctx.Err.WriteLine(line), TimeSpan.FromSeconds(60));
+                var answer = new LabClient(paths.Socket).Call(new LabRequest.Shutdown(), line => { if (!quiet) ctx.Err.WriteLine(line); }, TimeSpan.FromSeconds(90));
+                if (answer.Error is { } e) ctx.Err.WriteLine($"daemon: {e}; removing what is left");
             }
             catch (IOException e)
             {
@@ -132,8 +158,9 @@ public static class LabCommands
             }
             StopPid(pid);
         }
-        int removed = LabBuilder.Teardown(ProcessRunner.Instance, names, paths);
-        ctx.Out.WriteLine($"lab \"{name}\" removed");
+        using var kernel = new Podwire.Datapath.Kernel.LinuxKernel(ProcessRunner.Instance);
+        LabBuilder.Teardown(kernel, names, paths, LabCommon.NetworkOf(paths));
+        if (!quiet) ctx.Out.WriteLine($"lab \"{name}\" removed");
         return ExitCodes.Ok;
     }
 
@@ -168,9 +195,15 @@ public static class LabCommands
             if (LabCommon.DaemonPid(paths) is null) throw new CliException($"lab \"{name}\" is not running", ExitCodes.Failed);
             var files = pr.GetValue(Common.Files) ?? [];
             if (files.Length == 0) throw new CliException("-f/--filename is required");
-            var staged = paths.ManifestDir + ".new";
+            // One staging folder per apply: two applies at once never share one (the daemon runs them in turn).
+            var staged = $"{paths.ManifestDir}.new.{Environment.ProcessId}";
             LabCommon.StageManifests(files, staged);
             var state = LabState.Load(paths.StateFile);
+            if (pr.GetValue(Common.Nodes) is int nodes)
+            {
+                if (nodes < 1 || nodes > 1000) { Directory.Delete(staged, true); throw new CliException($"--nodes: Invalid value: {nodes}: must be between 1 and 1000"); }
+                state = state with { Nodes = nodes };
+            }
             var loaded = ClusterLoader.Load([staged], LabCluster.Options(state));
             if (!loaded.Ok)
             {
@@ -178,13 +211,14 @@ public static class LabCommands
                 Directory.Delete(staged, true);
                 throw new CliException($"{loaded.Problems.Count} problem(s) found; nothing was changed");
             }
-            var r = new LabClient(paths.Socket).Call(LabProtocol.Message(w => w.WriteString("op", "apply")), line => ctx.Err.WriteLine(line));
-            if (r.TryGetProperty("error", out var err))
-            {
-                if (Directory.Exists(staged)) Directory.Delete(staged, true);
-                throw new CliException(err.GetString()!, ExitCodes.Failed);
-            }
-            ctx.Out.WriteLine($"applied to lab \"{name}\": {r.GetProperty("added").GetInt32()} pods added, {r.GetProperty("removed").GetInt32()} removed, {r.GetProperty("pods").GetInt32()} pods");
+            LabAnswer answer;
+            try { answer = new LabClient(paths.Socket).Call(new LabRequest.Apply(staged), line => ctx.Err.WriteLine(line)); }
+            catch (IOException e) { throw new CliException($"apply to lab \"{name}\": {e.Message}", ExitCodes.Failed); }
+            finally { if (Directory.Exists(staged)) Directory.Delete(staged, true); }
+            if (answer.Error is { } err) throw new CliException(err, ExitCodes.Failed);
+            var r = ApplyReply.Read(answer.Body);
+            var nodeNote = r.NodesAdded + r.NodesRemoved > 0 ? $", {r.NodesAdded} nodes added, {r.NodesRemoved} removed" : "";
+            ctx.Out.WriteLine($"applied to lab \"{name}\": {r.Added} pods added, {r.Removed} removed, {r.Pods} pods{nodeNote}");
             return ExitCodes.Ok;
         });
         return cmd;
@@ -205,13 +239,23 @@ public static class LabCommands
                 throw new CliException(Directory.Exists(paths.Root)
                     ? $"lab \"{name}\" is stale: its daemon is not running ('podwire down --cluster {name}' cleans it up)"
                     : $"lab \"{name}\" is not running", ExitCodes.Failed);
-            var s = new LabClient(paths.Socket).Call(LabProtocol.Message(w => w.WriteString("op", "status")));
-            if (pr.GetValue(output) == "json") { JsonOut.Write(ctx.Out, w => s.WriteTo(w)); return ExitCodes.Ok; }
+            LabAnswer answer;
+            try { answer = new LabClient(paths.Socket).Call(new LabRequest.Status(), timeout: TimeSpan.FromSeconds(30)); }
+            catch (IOException e) { throw new CliException($"lab \"{name}\": {e.Message}", ExitCodes.Failed); }
+            if (pr.GetValue(output) == "json") { JsonOut.Write(ctx.Out, w => answer.Body.WriteTo(w)); return ExitCodes.Ok; }
+            var s = StatusReply.Read(answer.Body);
             var t = new TableWriter("CLUSTER", "PHASE", "BACKEND", "CNI", "NODES", "PODS", "DAEMON-PID", "MEMORY", "UPTIME");
-            t.Add(name, s.GetProperty("phase").GetString(), s.GetProperty("backend").GetString(), s.GetProperty("cni").GetString(),
-                s.GetProperty("nodes").GetInt32().ToString(), s.GetProperty("pods").GetInt32().ToString(), s.GetProperty("pid").GetInt32().ToString(),
-                $"{s.GetProperty("memoryBytes").GetInt64() / 1024 / 1024} MiB", $"{s.GetProperty("uptimeSeconds").GetDouble():F0}s");
+            t.Add(name, s.Phase, s.Backend, s.Cni, s.Nodes.ToString(), s.Pods.ToString(), s.Pid.ToString(),
+                $"{s.MemoryBytes / 1024 / 1024} MiB", $"{s.UptimeSeconds:F0}s");
             t.Write(ctx.Out);
+            if (s.Error is not null) ctx.Out.WriteLine($"REASON: {s.Error}");
+            if (s.Agents.Count > 0)
+            {
+                ctx.Out.WriteLine();
+                var a = new TableWriter("AGENT", "NODE", "HEALTH", "RESTARTS", "LAST-ERROR");
+                foreach (var g in s.Agents) a.Add(g.Name, g.Node, g.Health, g.Restarts.ToString(), g.LastError ?? "");
+                a.Write(ctx.Out);
+            }
             return ExitCodes.Ok;
         });
         return cmd;
@@ -254,7 +298,8 @@ public static class LabCommands
             var name = LabCommon.Name(pr.GetValue(cluster));
             var paths = new LabPaths(name);
             var state = LabState.Load(paths.StateFile);
-            return new LabDaemon(paths, state, ProcessRunner.Instance, ctx.Out).Run();
+            using var daemon = new LabDaemon(paths, state, DaemonConfig.Real(state, paths), ctx.Out);
+            return daemon.Run();
         });
         return cmd;
     }

@@ -46,6 +46,48 @@ public static class LabCommon
         };
     }
 
+    /// <summary>The daemon's status, or null when it does not answer.</summary>
+    public static StatusReply? TryStatus(LabPaths paths)
+    {
+        try
+        {
+            var answer = new LabClient(paths.Socket).Call(new LabRequest.Status(), timeout: TimeSpan.FromSeconds(10));
+            return answer.Error is null ? StatusReply.Read(answer.Body) : null;
+        }
+        catch (IOException) { return null; }
+        catch (Exception e) when (e is KeyNotFoundException or InvalidOperationException) { return null; }
+    }
+
+    /// <summary>The lab's pod network as its state says, or null when the state is gone (teardown by names alone).</summary>
+    public static Podwire.Lab.PodNetwork.IPodNetwork? NetworkOf(LabPaths paths)
+    {
+        try { return File.Exists(paths.StateFile) ? Podwire.Lab.PodNetwork.PodNetworks.Find(LabState.Load(paths.StateFile).Backend) : null; }
+        catch (Exception e) when (e is IOException or System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException) { return null; }
+    }
+
+    /// <summary>The tools the lab drives (iproute2, nftables' library); an error saying how to get them when missing.</summary>
+    public static void RequireTools()
+    {
+        var missing = LabTools.Missing();
+        if (missing.Count > 0)
+            throw new CliException($"the lab needs {string.Join(", ", missing)}, which this machine lacks: install them (Debian: apt-get install {string.Join(" ", missing.Select(m => m.Package).Distinct())}) or run ./podwire, which installs them as root", ExitCodes.Failed);
+    }
+
+    public static string? LastLogLine(LabPaths paths)
+    {
+        try { return File.Exists(paths.LogFile) ? File.ReadLines(paths.LogFile).LastOrDefault(l => l.Trim().Length > 0) : null; }
+        catch (IOException) { return null; }
+    }
+
+    /// <summary>Copies the daemon's log out of the state folder (which teardown removes); returns where.</summary>
+    public static string KeepLog(LabPaths paths)
+    {
+        var kept = Path.Combine(Path.GetTempPath(), $"podwire-{Path.GetFileName(paths.Root)}-failed.log");
+        try { if (File.Exists(paths.LogFile)) File.Copy(paths.LogFile, kept, overwrite: true); }
+        catch (IOException) { return paths.LogFile; }
+        return kept;
+    }
+
     public static int? DaemonPid(LabPaths paths)
     {
         if (!File.Exists(paths.PidFile) || !int.TryParse(File.ReadAllText(paths.PidFile).Trim(), out int pid)) return null;

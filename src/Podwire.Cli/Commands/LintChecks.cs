@@ -30,8 +30,8 @@ public static class LintChecks
         var podCidrs = PodCidrs(cluster);
         // Pods every cluster runs without the manifests showing them (the DNS pods, the ingress
         // controller: the lab's add-ons): a peer for them is the usual "allow DNS", not dead.
-        var extended = Podwire.Lab.Daemon.LabSystem.Extend(cluster);
-        var addOns = extended.Pods.Where(Podwire.Lab.Daemon.LabSystem.IsAddOn).ToList();
+        var extended = Podwire.Lab.Daemon.LabCluster.WithAddOns(cluster);
+        var addOns = extended.Pods.Where(Podwire.Controllers.AddOns.LabAddOns.IsAddOn).ToList();
         foreach (var p in addOns) if (!nsLabels.ContainsKey(p.Namespace)) nsLabels[p.Namespace] = IdentityTable.NamespaceLabels(extended, p.Namespace);
 
         foreach (var np in cluster.Input.NetworkPolicies)

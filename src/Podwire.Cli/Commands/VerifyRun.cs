@@ -1,3 +1,4 @@
+using Podwire.Controllers.AddOns;
 using Podwire.Datapath;
 using Podwire.Lab.Daemon;
 using Podwire.Lab.Probe;
@@ -29,7 +30,7 @@ public static class VerifyRun
         {
             var p = pods[i];
             if (p.HostNetwork || p.PodIP is null || p.NodeName is null || p.Phase is "Succeeded" or "Failed") continue;
-            if (LabSystem.IsAddOn(p)) continue; // the lab's DNS and ingress pods serve their own protocols, not probes
+            if (LabAddOns.IsAddOn(p)) continue; // the lab's DNS and ingress pods serve their own protocols, not probes
             if (Netns.Exists(names.PodNetns(p.Namespace, p.Name))) live.Add(i);
         }
         var cases = new List<(int From, int To, int Port, Protocol Proto, bool Expected)>();

@@ -1,3 +1,4 @@
+using Podwire.Controllers.AddOns;
 using System.Net;
 using System.Net.Sockets;
 using Podwire.Controllers;
@@ -12,7 +13,7 @@ namespace Podwire.Lab.Dataplane;
 
 /// <summary>
 /// Cluster DNS in the lab: a <see cref="DnsServer"/> in every pod of the <c>kube-system/coredns</c>
-/// add-on (<see cref="LabSystem"/>), reached through the <c>kube-system/kube-dns</c> Service and
+/// add-on (<see cref="Podwire.Controllers.AddOns.LabAddOns"/>), reached through the <c>kube-system/kube-dns</c> Service and
 /// the service proxy, and every pod's resolv.conf as kubelet writes it.
 /// </summary>
 /// <remarks>
@@ -27,7 +28,7 @@ namespace Podwire.Lab.Dataplane;
 /// <c>podwire exec</c> and pod workloads) bind-mounts over /etc/resolv.conf; teardown removes
 /// those folders with the namespaces.
 /// </remarks>
-public sealed class DnsDataplane(TextWriter log) : IDataplaneComponent, IDisposable
+public sealed class DnsDataplane(TextWriter log, string etcNetnsRoot = "/etc/netns") : IDataplaneComponent, IDisposable
 {
     private readonly Dictionary<string, (DnsServer Server, string Address)> _servers = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _resolvConf = new(StringComparer.Ordinal);
@@ -43,7 +44,7 @@ public sealed class DnsDataplane(TextWriter log) : IDataplaneComponent, IDisposa
         var live = new HashSet<string>(StringComparer.Ordinal);
         foreach (var p in plan.Pods)
         {
-            if (p.Pod.Annotations.Get(LabSystem.ComponentAnnotation) != LabSystem.DnsComponent) continue;
+            if (p.Pod.Annotations.Get(LabAddOns.ComponentAnnotation) != LabAddOns.DnsComponent) continue;
             live.Add(p.Netns);
             if (_servers.TryGetValue(p.Netns, out var s) && s.Address == p.IP)
             {
@@ -75,7 +76,7 @@ public sealed class DnsDataplane(TextWriter log) : IDataplaneComponent, IDisposa
         {
             pods.Add(p.Netns);
             string text = "# Kubernetes-managed resolv.conf (podwire lab).\n" + ResolvConf.For(p.Pod, cluster).ToFileText();
-            var dir = LabPaths.EtcNetns(p.Netns);
+            var dir = Path.Combine(etcNetnsRoot, p.Netns);
             // A pod removed and added again under the same name (an apply that changed it) has a new folder.
             if (_resolvConf.TryGetValue(p.Netns, out var old) && old == text && File.Exists(Path.Combine(dir, "resolv.conf"))) continue;
             if (!Directory.Exists(dir)) continue; // the pod is not attached (yet)

@@ -1,5 +1,6 @@
 using Podwire.Controllers;
 using Podwire.Datapath;
+using Podwire.Datapath.Kernel;
 using Podwire.Lab.Topology;
 using Podwire.Policy.Datapath;
 using Podwire.Policy.Engine;
@@ -23,16 +24,11 @@ namespace Podwire.Lab.Dataplane;
 /// when it is off (new namespaces inherit 1 once br_netfilter is loaded, but a host can differ).
 /// Teardown needs nothing: the table goes with the node namespace.
 /// </remarks>
-public sealed class PolicyDataplane(ICommandRunner runner, TextWriter log) : IDataplaneComponent, IDisposable
+public sealed class PolicyDataplane(INodeKernel kernel, TextWriter log) : IDataplaneComponent
 {
-    private const string BridgeSysctl = "net.bridge.bridge-nf-call-iptables";
+    public const string BridgeSysctl = "net.bridge.bridge-nf-call-iptables";
     private readonly Dictionary<string, string> _applied = new(StringComparer.Ordinal);
     private readonly HashSet<string> _bridgeChecked = new(StringComparer.Ordinal);
-
-    // In-process libnftables per node (nsenter + nft without it), for the length of a sync. Spawning `ip netns exec nft` per
-    // node cost 0.1 s for 20 nodes on a quiet machine and up to 14.6 s while 500 pod namespaces
-    // were fresh: each call copies the mount table into a private mount namespace.
-    private readonly NftRunner _nft = new(runner);
 
     public string Name => "network-policy";
 
@@ -43,6 +39,13 @@ public sealed class PolicyDataplane(ICommandRunner runner, TextWriter log) : IDa
     {
         var engine = PolicyEngine.Build(cluster);
         foreach (var p in engine.Problems) log.WriteLine($"network-policy: ignoring invalid admin policy: {p}");
+        // A node that left takes its table with its namespace; one of the same name later is new.
+        var present = plan.Nodes.Select(n => n.Netns).ToHashSet(StringComparer.Ordinal);
+        foreach (var gone in _applied.Keys.Where(k => !present.Contains(k)).ToList())
+        {
+            _applied.Remove(gone);
+            lock (_bridgeChecked) _bridgeChecked.Remove(gone);
+        }
         var work = new List<(NodePlan Node, string Text)>();
         foreach (var node in plan.Nodes)
         {
@@ -57,7 +60,9 @@ public sealed class PolicyDataplane(ICommandRunner runner, TextWriter log) : IDa
             try
             {
                 EnsureBridgeNetfilter(node.Netns);
-                var r = _nft.Run(node.Netns, ["-f", "-"], NftPolicyCompiler.Transaction(text));
+                // In-process libnftables (LinuxKernel): `ip netns exec nft` per node cost up to
+                // 14.6 s while 500 pod namespaces were fresh (each copies the mount table).
+                var r = kernel.Nft(node.Netns, NftPolicyCompiler.Transaction(text));
                 errors[i] = r.Ok ? null : $"node {node.Name}: nft -f failed: {r.Stderr.Trim()}";
             }
             catch (DatapathException e)
@@ -65,8 +70,6 @@ public sealed class PolicyDataplane(ICommandRunner runner, TextWriter log) : IDa
                 errors[i] = $"node {node.Name}: {e.Message}";
             }
         });
-        // Policy changes are rare: a context per node kept between them would cost ~2.5 MiB each.
-        foreach (var (node, _) in work) _nft.Reset(node.Netns);
         for (int i = 0; i < work.Count; i++)
         {
             if (errors[i] is null) _applied[work[i].Node.Netns] = work[i].Text;
@@ -84,30 +87,23 @@ public sealed class PolicyDataplane(ICommandRunner runner, TextWriter log) : IDa
         throw new InvalidOperationException(message);
     }
 
-    // Read and written in-process, from a thread inside the node's namespace (/proc/sys/net is the
-    // opener's namespace): a sysctl process per node took 6-9.5 s each on some lab ups while
-    // hundreds of pod sockets were being opened, against milliseconds otherwise.
+    // Read and written in-process (LinuxKernel), from a thread inside the node's namespace: a
+    // sysctl process per node took 6-9.5 s each on some lab ups while hundreds of pod sockets were
+    // being opened, against milliseconds otherwise.
     private void EnsureBridgeNetfilter(string netns)
     {
         lock (_bridgeChecked)
             if (_bridgeChecked.Contains(netns)) return;
-        string path = "/proc/sys/" + BridgeSysctl.Replace('.', '/');
-        string? error = Netns.RunIn(netns, () =>
+        var value = kernel.ReadSysctl(netns, BridgeSysctl);
+        if (value != "1")
         {
-            try
+            try { kernel.WriteSysctl(netns, BridgeSysctl, "1"); }
+            catch (DatapathException e)
             {
-                if (File.ReadAllText(path).Trim() == "1") return null;
-                File.WriteAllText(path, "1");
-                return "";
+                throw new DatapathException($"bridge netfilter is off in {netns} and cannot be turned on ({e.Message}): same-node pod traffic would bypass policy (is br_netfilter loaded?)");
             }
-            catch (IOException e) { return e.Message; }
-            catch (UnauthorizedAccessException e) { return e.Message; }
-        });
-        if (error is { Length: > 0 })
-            throw new DatapathException($"bridge netfilter is off in {netns} and cannot be turned on ({error}): same-node pod traffic would bypass policy (is br_netfilter loaded?)");
-        if (error is not null) log.WriteLine($"network-policy: turned on {BridgeSysctl} in {netns}");
+            log.WriteLine($"network-policy: turned on {BridgeSysctl} in {netns}");
+        }
         lock (_bridgeChecked) _bridgeChecked.Add(netns);
     }
-
-    public void Dispose() => _nft.Dispose();
 }

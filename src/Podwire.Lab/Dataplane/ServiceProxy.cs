@@ -35,17 +35,19 @@ public sealed class ServiceProxy : IDataplaneComponent, IDisposable
     private Dictionary<string, string> _netnsByNode = new(StringComparer.Ordinal);
     private readonly Func<string, IReadOnlyList<ConntrackMatch>, (int Deleted, string? Error)>? _deleteFlows;
 
-    /// <param name="openElements">Opens an nf_tables element handle in a namespace; by default a
-    /// netlink socket when <paramref name="runner"/> is the real one, none (text only) for fakes.</param>
+    /// <param name="kernelSockets">True in the real kernel: nft in-process, elements as nf_tables netlink
+    /// batches and stale flows deleted over ctnetlink (unless PODWIRE_PROXY_TEXT=1 asks for the text path);
+    /// false for fakes, which then see every change as nft text through <paramref name="runner"/>.</param>
+    /// <param name="openElements">Opens an nf_tables element handle in a namespace (overrides the default).</param>
     public ServiceProxy(ICommandRunner runner, TextWriter log, IClock? clock = null, TimeSpan? minInterval = null,
         Func<string, INftElements>? openElements = null,
-        Func<string, IReadOnlyList<ConntrackMatch>, (int Deleted, string? Error)>? deleteFlows = null)
+        Func<string, IReadOnlyList<ConntrackMatch>, (int Deleted, string? Error)>? deleteFlows = null, bool kernelSockets = false)
     {
-        _deleteFlows = deleteFlows ?? (runner is ProcessRunner ? DeleteFlows : null);
+        _deleteFlows = deleteFlows ?? (kernelSockets ? DeleteFlows : null);
         _runner = runner;
         _log = log;
-        _nft = new NftRunner(runner);
-        if (openElements is null && runner is ProcessRunner && Environment.GetEnvironmentVariable("PODWIRE_PROXY_TEXT") != "1")
+        _nft = new NftRunner(runner, inProcess: kernelSockets);
+        if (openElements is null && kernelSockets && Environment.GetEnvironmentVariable("PODWIRE_PROXY_TEXT") != "1")
             openElements = NfTablesSocket.Open;
         _syncer = openElements is null
             ? new ProxySyncer(Apply, Nft)
@@ -78,6 +80,13 @@ public sealed class ServiceProxy : IDataplaneComponent, IDisposable
         }
         var netns = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var n in d.Plan.Nodes) netns[n.Name] = n.Netns;
+        // A node that left: its table went with its namespace, and one of the same name later starts afresh.
+        foreach (var gone in _trackers.Keys.Where(k => !netns.ContainsKey(k)).ToList())
+        {
+            _trackers.Remove(gone);
+            _syncer.Forget(gone);
+            if (_netnsByNode.TryGetValue(gone, out var old)) _nft.Reset(old);
+        }
         _netnsByNode = netns;
 
         bool ok = true;

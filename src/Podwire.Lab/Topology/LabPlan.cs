@@ -1,4 +1,6 @@
 using Podwire.Controllers;
+using Podwire.Controllers.Ipam;
+using Podwire.Lab.PodNetwork;
 using Podwire.Model;
 using Podwire.Model.Net;
 
@@ -7,16 +9,18 @@ namespace Podwire.Lab.Topology;
 /// <summary>Lab settings chosen at <c>up</c>.</summary>
 public sealed record LabOptions(string Cluster, string Backend, bool ReferenceCni = false, int UnderlayMtu = 1500);
 
-/// <summary>A node as the lab builds it: its namespace, underlay address and pod network.</summary>
+/// <summary>
+/// A node as the lab builds it: its namespace, underlay address, its share of the pod network
+/// (the IPAM scheme's: one subnet per node for Flannel, none for a cluster pool) and the pod MTU.
+/// Nothing backend-specific: a backend derives what it needs (a VTEP MAC, a bridge address) from these.
+/// </summary>
 public sealed record NodePlan(
     string Name,
     string Netns,
     string UnderlayPort,
     string UnderlayIP,
     int UnderlayPrefix,
-    Cidr PodCidr,
-    string PodGateway,
-    string VtepMac,
+    IReadOnlyList<Cidr> PodCidrs,
     int PodMtu);
 
 /// <summary>A pod as the lab builds it: namespace, node, address, and the runtime's container ID.</summary>
@@ -33,36 +37,25 @@ public sealed record LabPlan(LabOptions Options, LabNames Names, Cidr UnderlayCi
     IReadOnlyList<NodePlan> Nodes, IReadOnlyList<PodPlan> Pods, Cidr ClusterCidr)
 {
     /// <summary>
-    /// Pods the lab cannot wire as given: an address (status.podIP) outside the pod subnet of the
-    /// node it runs on cannot be routed by a per-node-subnet network (Flannel's design).
+    /// Pods the lab cannot wire as given: an address (status.podIP) the pod network's IPAM cannot
+    /// route where the pod runs (for Flannel, outside its node's subnet).
     /// </summary>
-    public static IReadOnlyList<string> Unroutable(DerivedCluster cluster)
-    {
-        var subnets = new Dictionary<string, Cidr>(StringComparer.Ordinal);
-        foreach (var n in cluster.Nodes)
-            if (n.PodCidr is not null && Cidr.TryParse(n.PodCidr, out var c)) subnets[n.Name] = c;
-        var problems = new List<string>();
-        foreach (var p in cluster.Pods)
-        {
-            if (p.HostNetwork || p.PodIP is null || p.NodeName is null || !subnets.TryGetValue(p.NodeName, out var subnet)) continue;
-            if (!System.Net.IPAddress.TryParse(p.PodIP, out var ip) || subnet.Contains(ip)) continue;
-            problems.Add($"Pod {p.Key}: status.podIP {p.PodIP} is outside the pod subnet {subnet} of its node {p.NodeName}; " +
-                         "give more nodes (--nodes N) or Node objects whose podCIDRs hold the pods' addresses");
-        }
-        return problems;
-    }
+    public static IReadOnlyList<string> Unroutable(DerivedCluster cluster) =>
+        PodIpams.For(cluster.Options).Unroutable(cluster.Nodes, cluster.Pods);
 
-    public static LabPlan Build(DerivedCluster cluster, LabOptions options, int podMtuOverhead)
+    public static LabPlan Build(DerivedCluster cluster, LabOptions options, IPodNetwork network)
     {
         var names = new LabNames(options.Cluster);
         var underlay = cluster.Options.NodeNetwork;
         var nodes = new List<NodePlan>();
         foreach (var n in cluster.Nodes)
         {
-            if (n.InternalIP is null || n.PodCidr is null || !Cidr.TryParse(n.PodCidr, out var podCidr)) continue;
+            var cidrs = new List<Cidr>();
+            foreach (var text in NodeSubnetIpam.GivenCidrs(n)) if (Cidr.TryParse(text, out var c)) cidrs.Add(c);
+            // A node the per-node-subnet IPAM could give no subnet (cluster CIDR exhausted) runs no pods.
+            if (n.InternalIP is null || (network.Ipam == PodIpamScheme.NodeSubnets && cidrs.Count == 0)) continue;
             nodes.Add(new NodePlan(n.Name, names.NodeNetns(n.Name), names.UnderlayPort(n.Name), n.InternalIP, underlay.PrefixLength,
-                podCidr, podCidr.AddressAt(1).ToString(), LabNames.Mac(options.Cluster + "/vtep/" + n.Name),
-                options.UnderlayMtu - podMtuOverhead));
+                cidrs, options.UnderlayMtu - network.MtuOverhead));
         }
         var byNode = nodes.ToDictionary(n => n.Name, StringComparer.Ordinal);
         var pods = new List<PodPlan>();
@@ -72,8 +65,16 @@ public sealed record LabPlan(LabOptions Options, LabNames Names, Cidr UnderlayCi
             if (p.HostNetwork || p.NodeName is null || p.PodIP is null || !byNode.TryGetValue(p.NodeName, out var node)) continue;
             if (p.Phase is "Succeeded" or "Failed") continue;
             pods.Add(new PodPlan(p.Namespace, p.Name, names.PodNetns(p.Namespace, p.Name), node.Name, p.PodIP,
-                node.PodCidr.PrefixLength, names.ContainerId(p.Namespace, p.Name), p));
+                PrefixOf(p.PodIP, node), names.ContainerId(p.Namespace, p.Name), p));
         }
         return new LabPlan(options, names, underlay, underlay.AddressAt(1).ToString(), nodes, pods, cluster.Options.ClusterCidr);
+    }
+
+    // The pod's interface gets the prefix of the node range holding its address, else a host route's.
+    private static int PrefixOf(string ip, NodePlan node)
+    {
+        var addr = System.Net.IPAddress.Parse(ip);
+        foreach (var c in node.PodCidrs) if (c.Contains(addr)) return c.PrefixLength;
+        return addr.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? 128 : 32;
     }
 }

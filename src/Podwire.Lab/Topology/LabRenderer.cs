@@ -1,10 +1,12 @@
-using Podwire.Lab.Backends;
+using Podwire.Datapath.Kernel;
+using Podwire.Lab.PodNetwork;
 
 namespace Podwire.Lab.Topology;
 
 /// <summary>
-/// Renders the lab plan into per-namespace scripts: the underlay switch, each node's uplink,
-/// forwarding and masquerade, and the backend's devices and routes. Pure: no kernel access.
+/// Renders the lab plan into per-namespace scripts: the underlay switch, each node's uplink and
+/// forwarding, and (through <see cref="IPodNetwork"/>) the pod network's devices, routes and
+/// filtering. Pure: no kernel access.
 /// </summary>
 public static class LabRenderer
 {
@@ -19,15 +21,12 @@ public static class LabRenderer
         s.Ip.Add($"link add {LabNames.UnderlayBridge} type bridge");
         s.Ip.Add($"link set {LabNames.UnderlayBridge} mtu {plan.Options.UnderlayMtu} up");
         s.Ip.Add($"addr add {plan.UnderlayGateway}/{plan.UnderlayCidr.PrefixLength} dev {LabNames.UnderlayBridge}");
-        foreach (var n in plan.Nodes)
-        {
-            s.Ip.Add($"link add {n.UnderlayPort} mtu {plan.Options.UnderlayMtu} type veth peer name {LabNames.NodeUplink} netns {n.Netns}");
-            s.Ip.Add($"link set {n.UnderlayPort} master {LabNames.UnderlayBridge} up");
-        }
+        foreach (var n in plan.Nodes) s.Ip.AddRange(UnderlayPort(plan, n).Ip);
         return s;
     }
 
-    public static NodeScript Node(LabPlan plan, NodePlan node, IBackend backend)
+    /// <summary>A node as the lab core makes it (uplink, forwarding, default route), then what its pod network adds.</summary>
+    public static NodeScript Node(LabPlan plan, NodePlan node, IPodNetwork network)
     {
         var s = new NodeScript(node.Netns);
         s.Sysctls["net/ipv4/ip_forward"] = "1";
@@ -38,31 +37,16 @@ public static class LabRenderer
         // route before the proxy's output hook can rewrite it. It ends at the underlay switch,
         // which has no way out of the lab.
         s.Ip.Add($"route add default via {plan.UnderlayGateway} dev {LabNames.NodeUplink}");
-        backend.Render(plan, node, s);
-        // Flannel's ipMasq: pod traffic leaving the pod network takes the node's address.
-        s.Nft.Add("table ip podwire-masq {");
-        s.Nft.Add("  chain postrouting {");
-        s.Nft.Add("    type nat hook postrouting priority srcnat; policy accept;");
-        s.Nft.Add($"    ip saddr {plan.ClusterCidr} ip daddr {plan.ClusterCidr} return");
-        s.Nft.Add($"    ip saddr {plan.ClusterCidr} ip daddr != 224.0.0.0/4 masquerade fully-random");
-        s.Nft.Add("  }");
-        s.Nft.Add("}");
+        network.RenderNode(plan, node, s);
         return s;
     }
 
-    /// <summary>
-    /// The conflist the lab's runtime uses on <paramref name="node"/> (CNI spec 1.1 network config). Hairpin
-    /// mode as kubelet's default hairpin-veth: a pod reaching itself through a Service is DNATed back
-    /// out of the port it came in on.
-    /// </summary>
-    public static string ConfList(LabPlan plan, NodePlan node, string ipamDir)
+    /// <summary>The underlay port of a node that joins a running lab (the switch already exists).</summary>
+    public static NodeScript UnderlayPort(LabPlan plan, NodePlan n)
     {
-        if (plan.Options.ReferenceCni)
-            return $$$"""
-                {"cniVersion":"1.0.0","name":"podwire","plugins":[{"type":"bridge","bridge":"{{{LabNames.PodBridge}}}","isGateway":true,"hairpinMode":true,"mtu":{{{node.PodMtu}}},"ipam":{"type":"host-local","dataDir":"{{{ipamDir}}}","ranges":[[{"subnet":"{{{node.PodCidr}}}","gateway":"{{{node.PodGateway}}}"}]],"routes":[{"dst":"0.0.0.0/0"}]}}]}
-                """;
-        return $$$"""
-            {"cniVersion":"1.1.0","name":"podwire","plugins":[{"type":"podwire-cni","bridge":"{{{LabNames.PodBridge}}}","hairpinMode":true,"mtu":{{{node.PodMtu}}},"ipam":{"type":"podwire-ipam","subnet":"{{{node.PodCidr}}}","gateway":"{{{node.PodGateway}}}","dataDir":"{{{ipamDir}}}"}}]}
-            """;
+        var s = new NodeScript(plan.Names.UnderlayNetns);
+        s.Ip.Add($"link add {n.UnderlayPort} mtu {plan.Options.UnderlayMtu} type veth peer name {LabNames.NodeUplink} netns {n.Netns}");
+        s.Ip.Add($"link set {n.UnderlayPort} master {LabNames.UnderlayBridge} up");
+        return s;
     }
 }

@@ -1,8 +1,6 @@
-using Podwire.Controllers;
 using Podwire.Model;
-using Podwire.Sources;
 
-namespace Podwire.Lab.Daemon;
+namespace Podwire.Controllers.AddOns;
 
 /// <summary>
 /// The add-ons every lab runs besides the user's manifests, as a real cluster's installer would
@@ -20,7 +18,7 @@ namespace Podwire.Lab.Daemon;
 /// daemon runs the DNS server or the ingress controller in them instead of probe sockets, and
 /// <c>verify</c> leaves them out (they are not the user's workloads).
 /// </remarks>
-public static class LabSystem
+public static class LabAddOns
 {
     public const string ComponentAnnotation = "podwire.io/component";
     public const string DnsComponent = "cluster-dns";
@@ -28,7 +26,8 @@ public static class LabSystem
     public const string IngressNamespace = "podwire-system";
     public const string IngressService = "ingress";
 
-    private const string Manifest = """
+    /// <summary>The add-ons as manifests; parsed by whoever loads manifests (Lab.State's LabCluster), then laid on with <see cref="Extend"/>.</summary>
+    public const string Manifest = """
         apiVersion: v1
         kind: Namespace
         metadata:
@@ -94,10 +93,9 @@ public static class LabSystem
     /// <summary>True for pods the lab added (DNS, ingress), which are not the user's workloads.</summary>
     public static bool IsAddOn(Pod p) => p.Annotations.Get(ComponentAnnotation) is not null;
 
-    /// <summary>The user's derived cluster with the add-ons laid on top.</summary>
-    public static DerivedCluster Extend(DerivedCluster user, Assignments? pins = null)
+    /// <summary>The user's derived cluster with the add-ons (<paramref name="addOns"/>: <see cref="Manifest"/> as a model) laid on top.</summary>
+    public static DerivedCluster Extend(DerivedCluster user, ClusterModel addOns, Assignments? pins = null)
     {
-        var addOns = Build(user.Options);
         var input = user.Input;
         var workloads = addOns.Workloads.Where(w => !input.Workloads.Any(u => u.Kind == w.Kind && u.Namespace == w.Namespace && u.Name == w.Name)).ToList();
         var services = addOns.Services.Where(s => user.FindService(s.Namespace, s.Name) is null).ToList();
@@ -105,7 +103,8 @@ public static class LabSystem
         if (workloads.Count == 0 && services.Count == 0 && namespaces.Count == 0) return user;
 
         var newPods = WorkloadController.Expand(workloads, user.Pods, user.Nodes);
-        var pods = PodController.Place([.. user.Pods, .. pins is null ? newPods : pins.Pin([.. user.Pods, .. newPods], user.Nodes).Skip(user.Pods.Count)], user.Nodes);
+        var ipam = Ipam.PodIpams.For(user.Options);
+        var pods = PodController.Place([.. user.Pods, .. pins is null ? newPods : pins.Pin([.. user.Pods, .. newPods], user.Nodes, ipam).Skip(user.Pods.Count)], user.Nodes, ipam);
 
         var allServices = Ordering.Sorted([.. user.Services, .. pins is null ? services : pins.Pin(services, user.Options)], Ordering.CompareServices);
         allServices = ServiceIpAllocator.Assign(allServices, user.Options);
@@ -120,23 +119,5 @@ public static class LabSystem
         };
         var slices = EndpointSliceController.Reconcile(allServices, pods, user.Nodes, input.EndpointSlices, user.Options);
         return new DerivedCluster(model, NamespaceController.Derive(model), user.Nodes, pods, allServices, slices);
-    }
-
-    // The add-ons' model depends only on the options (defaults, domain); every Load derives with
-    // the same options, so it is built once per options and reused.
-    private static volatile Tuple<ClusterOptions, ClusterModel>? _built;
-
-    private static ClusterModel Build(ClusterOptions options)
-    {
-        if (_built is { } b && b.Item1 == options) return b.Item2;
-        var model = Parse(options);
-        _built = Tuple.Create(options, model);
-        return model;
-    }
-
-    private static ClusterModel Parse(ClusterOptions options)
-    {
-        var loaded = ClusterLoader.FromLoadResult(ManifestLoader.LoadTexts([("<podwire lab add-ons>", Manifest)]), options);
-        return loaded.Ok ? loaded.Model! : throw new InvalidOperationException("the lab add-on manifest is invalid: " + string.Join("; ", loaded.Problems));
     }
 }

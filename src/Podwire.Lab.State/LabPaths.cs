@@ -18,5 +18,4 @@ public sealed class LabPaths(string cluster, string? root = null)
     public string IngressStatusFile => Path.Combine(Root, "ingress-status.json");
     /// <summary>What the running lab assigned (pods' nodes and addresses, Services' addresses): see Controllers.Assignments.</summary>
     public string AssignmentsFile => Path.Combine(Root, "assignments.json");
-    public static string EtcNetns(string netns) => Path.Combine("/etc/netns", netns);
 }

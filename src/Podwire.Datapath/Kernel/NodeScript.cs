@@ -1,4 +1,4 @@
-namespace Podwire.Lab.Topology;
+namespace Podwire.Datapath.Kernel;
 
 /// <summary>
 /// Everything to run inside one node's namespace, as text: iproute2 lines (one <c>ip -batch</c>),

@@ -1,4 +1,5 @@
 using Podwire.Controllers;
+using Podwire.Controllers.AddOns;
 using Podwire.Model;
 using Podwire.Model.Net;
 using Podwire.Sources;
@@ -10,7 +11,8 @@ public static class LabCluster
 {
     public static ClusterOptions Options(LabState s)
     {
-        var o = new ClusterOptions();
+        // The backend's IPAM, as up recorded it: every reader of the lab (CLI, daemon, ingress) derives the addresses it assigned.
+        var o = new ClusterOptions { PodIpam = s.PodIpam };
         if (s.Nodes is int n) o = o with { GeneratedNodes = n, GeneratedNodesFixed = true };
         if (s.ClusterCidr is not null) o = o with { ClusterCidr = Cidr.Parse(s.ClusterCidr) };
         if (s.ServiceCidr is not null) o = o with { ServiceCidr = Cidr.Parse(s.ServiceCidr) };
@@ -30,7 +32,7 @@ public static class LabCluster
         return cluster with { Pods = pods };
     }
 
-    /// <summary>Loads and derives, with the lab's add-ons (<see cref="LabSystem"/>); on invalid input returns the problems instead.</summary>
+    /// <summary>Loads and derives, with the lab's add-ons (<see cref="LabAddOns"/>); on invalid input returns the problems instead.</summary>
     public static (DerivedCluster? Cluster, IReadOnlyList<Problem> Problems) Load(LabState s, string manifestDir) =>
         Load(s, [manifestDir]);
 
@@ -45,7 +47,24 @@ public static class LabCluster
         var loaded = ClusterLoader.Load(paths, Options(s));
         if (!loaded.Ok) return (null, loaded.Problems);
         var pins = ReadPins(new LabPaths(s.Cluster).AssignmentsFile);
-        return (LabSystem.Extend(ControlPlane.Derive(loaded.Model!, pins), pins), []);
+        var derived = ControlPlane.Derive(loaded.Model!, pins);
+        return (LabAddOns.Extend(derived, AddOnModel(derived.Options), pins), []);
+    }
+
+    /// <summary>The user's derived cluster with the add-ons laid on top, as the lab runs it.</summary>
+    public static DerivedCluster WithAddOns(DerivedCluster user, Assignments? pins = null) => LabAddOns.Extend(user, AddOnModel(user.Options), pins);
+
+    // The add-ons' model depends only on the options (defaults, domain); every Load derives with
+    // the same options, so it is built once per options and reused.
+    private static volatile Tuple<ClusterOptions, ClusterModel>? _addOns;
+
+    private static ClusterModel AddOnModel(ClusterOptions options)
+    {
+        if (_addOns is { } b && b.Item1 == options) return b.Item2;
+        var loaded = ClusterLoader.FromLoadResult(ManifestLoader.LoadTexts([("<podwire lab add-ons>", LabAddOns.Manifest)]), options);
+        var model = loaded.Ok ? loaded.Model! : throw new InvalidOperationException("the lab add-on manifest is invalid: " + string.Join("; ", loaded.Problems));
+        _addOns = Tuple.Create(options, model);
+        return model;
     }
 
     private static Assignments? ReadPins(string file)

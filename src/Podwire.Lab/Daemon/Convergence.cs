@@ -1,0 +1,134 @@
+using Podwire.Datapath;
+using Podwire.Lab.PodNetwork;
+using Podwire.Lab.Topology;
+
+namespace Podwire.Lab.Daemon;
+
+/// <summary>What one convergence changes: computed from what is in the kernel and what is wanted. Pure.</summary>
+public sealed record LabDelta(
+    IReadOnlyList<PodPlan> PodsRemoved,
+    IReadOnlyList<NodePlan> NodesLeft,
+    IReadOnlyList<NodePlan> NodesJoined,
+    IReadOnlyList<PodPlan> PodsAdded)
+{
+    public bool Empty => PodsRemoved.Count + NodesLeft.Count + NodesJoined.Count + PodsAdded.Count == 0;
+
+    public static LabDelta Between(IReadOnlyCollection<NodePlan> nodes, IReadOnlyCollection<PodPlan> pods, LabPlan target)
+    {
+        var wantedNodes = target.Nodes.ToDictionary(n => n.Name, StringComparer.Ordinal);
+        var left = nodes.Where(n => !wantedNodes.TryGetValue(n.Name, out var w) || !SameNode(n, w)).ToList();
+        var leaving = left.Select(n => n.Name).ToHashSet(StringComparer.Ordinal);
+        var staying = nodes.Where(n => !leaving.Contains(n.Name)).Select(n => n.Name).ToHashSet(StringComparer.Ordinal);
+        var joined = target.Nodes.Where(n => !staying.Contains(n.Name)).ToList();
+        var wantedPods = target.Pods.ToDictionary(p => p.Key, StringComparer.Ordinal);
+        // A pod goes when it is no longer wanted as it is, or its node is rebuilt (its veth goes with the node).
+        var removed = pods.Where(p => leaving.Contains(p.Node) || !wantedPods.TryGetValue(p.Key, out var w) || !SamePod(p, w)).ToList();
+        var kept = pods.Except(removed).Select(p => p.Key).ToHashSet(StringComparer.Ordinal);
+        var added = target.Pods.Where(p => !kept.Contains(p.Key)).ToList();
+        return new LabDelta(removed, left, joined, added);
+    }
+
+    public static bool SameNode(NodePlan a, NodePlan b) =>
+        a.Netns == b.Netns && a.UnderlayIP == b.UnderlayIP && a.PodMtu == b.PodMtu && a.PodCidrs.SequenceEqual(b.PodCidrs);
+
+    public static bool SamePod(PodPlan a, PodPlan b) =>
+        a.IP == b.IP && a.Node == b.Node && a.Pod.Ports.SequenceEqual(b.Pod.Ports) &&
+        (a.Pod.Command ?? []).SequenceEqual(b.Pod.Command ?? []) && a.Pod.Hostname == b.Pod.Hostname && a.Pod.Subdomain == b.Pod.Subdomain;
+
+    public override string ToString()
+    {
+        var parts = new List<string>();
+        if (PodsRemoved.Count > 0) parts.Add($"{PodsRemoved.Count} pod(s) removed");
+        if (NodesLeft.Count > 0) parts.Add($"node(s) {string.Join(", ", NodesLeft.Select(n => n.Name))} removed");
+        if (NodesJoined.Count > 0) parts.Add($"node(s) {string.Join(", ", NodesJoined.Select(n => n.Name))} added");
+        if (PodsAdded.Count > 0) parts.Add($"{PodsAdded.Count} pod(s) added");
+        return parts.Count == 0 ? "nothing" : string.Join(", ", parts);
+    }
+}
+
+/// <summary>A step of a convergence failed; the message says which and what the kernel answered.</summary>
+public sealed class ConvergenceException(string message) : Exception(message);
+
+/// <summary>
+/// The lab as it is in the kernel (nodes built, pods attached), and the one way to change it:
+/// <see cref="Converge"/> moves it toward a plan step by step (pods out, nodes out, nodes in,
+/// pods in) and records each step as it lands, so after a failure it knows exactly what is there,
+/// and converging back to the previous plan undoes what was done. Not thread-safe: the daemon
+/// runs one convergence at a time.
+/// </summary>
+public sealed class Convergence(LabBuilder builder, IPodNetwork network, Workloads workloads, AgentSupervisor agents,
+    AgentContext agentContext, Action<string> say)
+{
+    private readonly Dictionary<string, NodePlan> _nodes = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, PodPlan> _pods = new(StringComparer.Ordinal);
+    private bool _underlay;
+
+    public IReadOnlyCollection<NodePlan> Nodes => _nodes.Values;
+    public IReadOnlyCollection<PodPlan> Pods => _pods.Values;
+
+    /// <summary>Brings the kernel to <paramref name="target"/>; returns what changed. Throws <see cref="ConvergenceException"/> at the first step that fails.</summary>
+    public LabDelta Converge(LabPlan target)
+    {
+        var delta = LabDelta.Between(_nodes.Values, _pods.Values, target);
+        var current = target with { Nodes = [.. _nodes.Values], Pods = [.. _pods.Values] };
+        Step("remove pods", () =>
+        {
+            if (delta.PodsRemoved.Count == 0) return;
+            say($"removing {delta.PodsRemoved.Count} pods");
+            workloads.Stop(delta.PodsRemoved);
+            builder.RemovePods(current, delta.PodsRemoved);
+            foreach (var p in delta.PodsRemoved) _pods.Remove(p.Key);
+        });
+        Step("remove nodes", () =>
+        {
+            if (delta.NodesLeft.Count == 0) return;
+            foreach (var n in delta.NodesLeft) agents.StopNode(n.Name);
+            builder.RemoveNodes(target with { Nodes = [.. _nodes.Values.Where(n => !delta.NodesLeft.Contains(n))] }, delta.NodesLeft);
+            foreach (var n in delta.NodesLeft) _nodes.Remove(n.Name);
+        });
+        Step("add nodes", () =>
+        {
+            if (delta.NodesJoined.Count == 0) return;
+            if (!_underlay)
+            {
+                builder.BuildNetwork(target with { Nodes = delta.NodesJoined });
+                _underlay = true;
+            }
+            else builder.AddNodes(target with { Nodes = [.. _nodes.Values, .. delta.NodesJoined] }, delta.NodesJoined);
+            foreach (var n in delta.NodesJoined)
+            {
+                _nodes[n.Name] = n;
+                agents.Start(network.Agents(target, n, agentContext));
+            }
+        });
+        Step("add pods", () =>
+        {
+            if (delta.PodsAdded.Count == 0) return;
+            say($"attaching {delta.PodsAdded.Count} pods through CNI");
+            var (attached, failures) = builder.AddPods(target, delta.PodsAdded);
+            foreach (var p in attached) _pods[p.Key] = p;
+            workloads.Start(attached);
+            if (failures.Count > 0)
+                throw new DatapathException($"{failures.Count} of {delta.PodsAdded.Count} pods could not be attached: {string.Join("; ", failures.Take(5))}{(failures.Count > 5 ? "; …" : "")}");
+        });
+        builder.Reconcile(target);
+        return delta;
+    }
+
+    /// <summary>What is in the kernel, in words, for an error message after a failed step.</summary>
+    public string Describe(LabPlan wanted)
+    {
+        var rest = LabDelta.Between(_nodes.Values, _pods.Values, wanted);
+        return rest.Empty ? "the lab matches the plan" : $"still to do: {rest}";
+    }
+
+    private static void Step(string what, Action action)
+    {
+        try { action(); }
+        catch (Exception e) when (e is DatapathException or IOException or InvalidOperationException or UnauthorizedAccessException or AggregateException)
+        {
+            var inner = e is AggregateException a ? string.Join("; ", a.Flatten().InnerExceptions.Select(x => x.Message)) : e.Message;
+            throw new ConvergenceException($"{what}: {inner}");
+        }
+    }
+}
