@@ -14,15 +14,14 @@ namespace Podwire.Cli.Tests;
 [Collection("lab")]
 public sealed class VerifyLabTests
 {
-    private static bool IsRoot => TestLab.IsRoot;
-    private static readonly string LabCluster = Repo.Path_("testdata", "policy-nft", "lab", "cluster.yaml");
-    private static readonly string LabNodes = Repo.Path_("testdata", "policy-nft", "lab", "nodes.yaml");
-    private static string Policy(string caseName) => Repo.Path_("testdata", "policy", caseName, "policy.yaml");
+    private static readonly string LabCluster = Repo.PathOf("testdata", "policy-nft", "lab", "cluster.yaml");
+    private static readonly string LabNodes = Repo.PathOf("testdata", "policy-nft", "lab", "nodes.yaml");
+    private static string Policy(string caseName) => Repo.PathOf("testdata", "policy", caseName, "policy.yaml");
 
     // What to apply for a case: the shared model, or the lab's nodes with the case's own model.
     private static string[] Manifests(string caseName)
     {
-        var own = Repo.Path_("testdata", "policy", caseName, "cluster.yaml");
+        var own = Repo.PathOf("testdata", "policy", caseName, "cluster.yaml");
         return File.Exists(own) ? ["-f", LabNodes, "-f", own, "-f", Policy(caseName)] : ["-f", LabCluster, "-f", Policy(caseName)];
     }
 
@@ -54,21 +53,20 @@ public sealed class VerifyLabTests
     private static IEnumerable<string> AllCases()
     {
         foreach (var area in new[] { "e2e", "anp" })
-            foreach (var dir in Directory.GetDirectories(Repo.Path_("testdata", "policy", area)).Order(StringComparer.Ordinal))
+            foreach (var dir in Directory.GetDirectories(Repo.PathOf("testdata", "policy", area)).Order(StringComparer.Ordinal))
                 yield return $"{area}/{Path.GetFileName(dir)}";
     }
 
-    private static (JsonElement Json, Repo.Result Raw) Verify(string name, params string[] extra)
+    private static (JsonElement Json, RunResult Raw) Verify(string name, params string[] extra)
     {
-        var r = Repo.Podwire(["verify", "--cluster", name, "--ports", "80,81", "--protocols", "TCP,UDP,SCTP", "-o", "json", .. extra]);
+        var r = PodwireCli.Run(["verify", "--cluster", name, "--ports", "80,81", "--protocols", "TCP,UDP,SCTP", "-o", "json", .. extra]);
         Assert.True(r.Stdout.Length > 0, r.Stderr);
         return (JsonDocument.Parse(r.Stdout).RootElement, r);
     }
 
-    [Fact]
+    [RootFact]
     public void E2eCasesAgreeWithTheAnalyzerInTheKernel()
     {
-        if (!IsRoot) return;
         using var lab = new TestLab(LabCluster);
         var name = lab.Name;
         // Nothing applied yet: everything open, and the whole e2e model verifies within 10 s.
@@ -85,7 +83,7 @@ public sealed class VerifyLabTests
         var failures = new List<string>();
         foreach (var c in all ? AllCases() : Representative)
         {
-            var apply = Repo.Podwire(["apply", .. Manifests(c), "--cluster", name]);
+            var apply = PodwireCli.Run(["apply", .. Manifests(c), "--cluster", name]);
             Assert.True(apply.ExitCode == 0, $"{c}: apply failed: {apply.Stderr}");
             Assert.Contains("0 pods added, 0 removed", apply.Stdout); // relabelling changes policy, not pods
             var (json, r) = Verify(name);
@@ -101,10 +99,10 @@ public sealed class VerifyLabTests
 
         // -f must be what the lab runs: the last case applied verifies, another one is refused.
         var last = (all ? AllCases() : Representative).Last();
-        var same = Repo.Podwire(["verify", "--cluster", name, .. Manifests(last)]);
+        var same = PodwireCli.Run(["verify", "--cluster", name, .. Manifests(last)]);
         Assert.True(same.ExitCode == 0, same.Stdout + same.Stderr);
         Assert.Contains("0 mismatches", same.Stdout);
-        var other = Repo.Podwire("verify", "--cluster", name, "-f", LabCluster, "-f", Policy("e2e/16-allow-all"));
+        var other = PodwireCli.Run("verify", "--cluster", name, "-f", LabCluster, "-f", Policy("e2e/16-allow-all"));
         Assert.Equal(1, other.ExitCode);
         Assert.Contains("not what lab", other.Stderr);
     }
@@ -114,10 +112,9 @@ public sealed class VerifyLabTests
     /// that both deny the probed pairs: not one may get through (a non-atomic swap, delete then
     /// add, opens a window). A third pair that only one policy allows shows the swaps happen.
     /// </summary>
-    [Fact]
+    [RootFact]
     public void PolicySwapsAreAtomicUnderTraffic()
     {
-        if (!IsRoot) return;
         const string a = "e2e/01-default-deny-ingress", b = "e2e/06-only-from-different-ns";
         using var lab = new TestLab(LabCluster, "-f", Policy(a));
         var name = lab.Name;
@@ -131,7 +128,7 @@ public sealed class VerifyLabTests
         var sw = Stopwatch.StartNew();
         while (sw.Elapsed < TimeSpan.FromSeconds(seconds - 2))
         {
-            var apply = Repo.Podwire("apply", "-f", LabCluster, "-f", Policy(swaps % 2 == 0 ? b : a), "--cluster", name);
+            var apply = PodwireCli.Run("apply", "-f", LabCluster, "-f", Policy(swaps % 2 == 0 ? b : a), "--cluster", name);
             Assert.True(apply.ExitCode == 0, apply.Stderr);
             swaps++;
         }
