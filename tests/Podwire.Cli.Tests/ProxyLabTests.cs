@@ -284,9 +284,11 @@ public sealed partial class ProxyLabTests(ProxyLabTests.ProxyLab lab) : IClassFi
         string client = PodIp("client");
         var entry = new System.Text.RegularExpressions.Regex($@"{System.Text.RegularExpressions.Regex.Escape(client)} \. 10\.96\.100\.25 \. tcp \. 80 timeout 2s");
         Assert.Single(Hostnames("default/client", "http://10.96.100.25/hostname", 1));
+        // The entry's 2 s run from the connection: stamped as soon as it is done, not after the
+        // listing below, which on a loaded machine could eat into them and make it look short-lived.
+        var sw = Stopwatch.StartNew();
         Assert.Matches(entry, Nft("node-2", "list", "map", "ip", "podwire-proxy", "affinity"));
         // The kernel expires the element itself; nothing in userspace has to.
-        var sw = Stopwatch.StartNew();
         while (entry.IsMatch(Nft("node-2", "list", "map", "ip", "podwire-proxy", "affinity")) && sw.Elapsed < TimeSpan.FromSeconds(6)) Thread.Sleep(200);
         Assert.DoesNotMatch(entry, Nft("node-2", "list", "map", "ip", "podwire-proxy", "affinity"));
         Assert.True(sw.Elapsed > TimeSpan.FromSeconds(1), $"gone after {sw.Elapsed}");
