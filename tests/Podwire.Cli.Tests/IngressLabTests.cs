@@ -35,7 +35,7 @@ public sealed class IngressLabTests
         finally { profile.Delete(true); }
     }
 
-    [RootFact(Tools = new[] { "chromium", "openssl", "curl" })]
+    [RootFact("brings up a lab", Tools = new[] { "chromium", "openssl", "curl" })]
     public async Task TheIngressServesTheExamplesBehindItsLoadBalancer()
     {
         var dir = Directory.CreateTempSubdirectory("pw-ingresslab-");

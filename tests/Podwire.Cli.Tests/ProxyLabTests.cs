@@ -294,7 +294,7 @@ public sealed partial class ProxyLabTests(ProxyLabTests.ProxyLab lab) : IClassFi
         Assert.True(sw.Elapsed > TimeSpan.FromSeconds(1), $"gone after {sw.Elapsed}");
     }
 
-    [RootFact]
+    [RootFact(Tools = new[] { "dig", "curl" })]
     public void HeadlessAndExternalNameServicesAreNamesWithoutProxyRules()
     {
         string a1 = PodIp("a1"), a2 = PodIp("a2");

@@ -72,7 +72,7 @@ public sealed class LabDnsTests
           containers: [{name: c}]
         """;
 
-    [RootFact]
+    [RootFact("brings up a lab", Tools = new[] { "dig", "getent", "curl" })]
     public void PodsResolveThroughTheirResolvConf()
     {
         var dir = Directory.CreateTempSubdirectory("pw-labdns-");
