@@ -8,7 +8,7 @@ namespace Podwire.Cli.Tests;
 /// </summary>
 public class GoldenTests
 {
-    private static readonly string GoldenRoot = Repo.Path_("testdata", "golden");
+    private static readonly string GoldenRoot = Repo.PathOf("testdata", "golden");
 
     public static TheoryData<string, string> Cases()
     {

@@ -12,12 +12,12 @@ namespace Podwire.Cli.Tests;
 [Collection("lab")]
 public sealed class IngressLabTests
 {
-    private static Repo.Result Curl(TestLab lab, params string[] args) => lab.InNetns("node-node-1", ["curl", "-sS", "-m", "5", .. args]);
+    private static RunResult Curl(TestLab lab, params string[] args) => lab.InNetns("node-node-1", ["curl", "-sS", "-m", "5", .. args]);
 
     private static string Who(string json) => JsonDocument.Parse(json).RootElement.GetProperty("pod").GetString()!;
 
     private static string LoadBalancerIp(TestLab lab, string ns, string svc) =>
-        JsonDocument.Parse(Repo.Podwire("get", "svc", svc, "-n", ns, "-o", "json", "--cluster", lab.Name).Stdout).RootElement
+        JsonDocument.Parse(PodwireCli.Run("get", "svc", svc, "-n", ns, "-o", "json", "--cluster", lab.Name).Stdout).RootElement
             .GetProperty("status").GetProperty("loadBalancer").GetProperty("ingress")[0].GetProperty("ip").GetString()!;
 
     // The page as headless Chromium renders it (its DOM), the URL's host mapped to 127.0.0.1:PORT.
@@ -27,7 +27,7 @@ public sealed class IngressLabTests
         try
         {
             var host = new Uri(url).Host;
-            var r = Repo.Run("chromium", ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--ignore-certificate-errors",
+            var r = Programs.Run("chromium", ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--ignore-certificate-errors",
                 $"--user-data-dir={profile.FullName}", $"--host-resolver-rules=MAP {host} 127.0.0.1:{port}", "--dump-dom", url]);
             Assert.True(r.ExitCode == 0, r.Stderr);
             return r.Stdout;
@@ -35,23 +35,22 @@ public sealed class IngressLabTests
         finally { profile.Delete(true); }
     }
 
-    [Fact]
+    [RootFact("brings up a lab", Tools = new[] { "chromium", "openssl", "curl" })]
     public async Task TheIngressServesTheExamplesBehindItsLoadBalancer()
     {
-        if (!TestLab.IsRoot) return;
         var dir = Directory.CreateTempSubdirectory("pw-ingresslab-");
-        foreach (var f in Directory.GetFiles(Repo.Path_("examples"), "*.yaml")) File.Copy(f, Path.Combine(dir.FullName, Path.GetFileName(f)));
+        foreach (var f in Directory.GetFiles(Repo.PathOf("examples"), "*.yaml")) File.Copy(f, Path.Combine(dir.FullName, Path.GetFileName(f)));
         try
         {
             using var lab = new TestLab(dir.FullName);
-            var pods = Repo.Podwire("get", "pods", "-n", "podwire-system", "--cluster", lab.Name).Stdout;
+            var pods = PodwireCli.Run("get", "pods", "-n", "podwire-system", "--cluster", lab.Name).Stdout;
             Assert.Contains("ingress-", pods);
             string vip = LoadBalancerIp(lab, "podwire-system", "ingress");
 
             // Status written back: the Ingress carries the controller's published address.
-            var ing = JsonDocument.Parse(Repo.Podwire("get", "ing", "shop", "-n", "shop", "-o", "json", "--cluster", lab.Name).Stdout).RootElement;
+            var ing = JsonDocument.Parse(PodwireCli.Run("get", "ing", "shop", "-n", "shop", "-o", "json", "--cluster", lab.Name).Stdout).RootElement;
             Assert.Equal(vip, ing.GetProperty("status").GetProperty("loadBalancer").GetProperty("ingress")[0].GetProperty("ip").GetString());
-            Assert.Contains(vip, Repo.Podwire("get", "ing", "-A", "--cluster", lab.Name).Stdout);
+            Assert.Contains(vip, PodwireCli.Run("get", "ing", "-A", "--cluster", lab.Name).Stdout);
 
             // From a node (outside the pod network), by host and path, to the Services' pods.
             Assert.StartsWith("web-", Who(Curl(lab, "-H", "Host: shop.example.com", $"http://{vip}/").Stdout));
@@ -64,7 +63,7 @@ public sealed class IngressLabTests
             var tls = Curl(lab, "-k", "-w", "\n%{http_code} %{ssl_verify_result}", "--resolve", $"shop.example.com:443:{vip}", "https://shop.example.com/api/catalog/x");
             Assert.True(tls.ExitCode == 0, tls.Stderr);
             Assert.StartsWith("catalog-", Who(tls.Stdout.Split('\n')[0]));
-            var cert = Repo.Run("bash", ["-c", $"ip netns exec pw-{lab.Name}-node-node-1 openssl s_client -connect {vip}:443 -servername shop.example.com </dev/null 2>/dev/null | openssl x509 -noout -subject"]);
+            var cert = Programs.Run("bash", ["-c", $"ip netns exec pw-{lab.Name}-node-node-1 openssl s_client -connect {vip}:443 -servername shop.example.com </dev/null 2>/dev/null | openssl x509 -noout -subject"]);
             Assert.True(cert.ExitCode == 0, cert.Stderr);
             Assert.Contains("CN = shop.example.com", cert.Stdout);
 
@@ -111,7 +110,7 @@ public sealed class IngressLabTests
                       paths:
                       - {path: /, pathType: Prefix, backend: {service: {name: catalog, port: {number: 80}}}}
                 """);
-            var apply = Repo.Podwire("apply", "-f", dir.FullName, "--cluster", lab.Name);
+            var apply = PodwireCli.Run("apply", "-f", dir.FullName, "--cluster", lab.Name);
             Assert.True(apply.ExitCode == 0, apply.Stderr);
             string? routed = null;
             var sw = Stopwatch.StartNew();
@@ -124,7 +123,7 @@ public sealed class IngressLabTests
             Assert.StartsWith("catalog-", routed);
             // The refused Ingress is not served (its host falls to the default backend, web) and its status says why.
             Assert.StartsWith("web-", Who(Curl(lab, "-H", "Host: sneaky.example.com", $"http://{vip}/x").Stdout));
-            var all = JsonDocument.Parse(Repo.Podwire("get", "ing", "-n", "shop", "-o", "json", "--cluster", lab.Name).Stdout).RootElement.GetProperty("items");
+            var all = JsonDocument.Parse(PodwireCli.Run("get", "ing", "-n", "shop", "-o", "json", "--cluster", lab.Name).Stdout).RootElement.GetProperty("items");
             var sneaky = all.EnumerateArray().First(i => i.GetProperty("metadata").GetProperty("name").GetString() == "sneaky");
             Assert.StartsWith("refused: ", sneaky.GetProperty("metadata").GetProperty("annotations").GetProperty("ingress.podwire.io/status").GetString());
             Assert.False(sneaky.TryGetProperty("status", out var st) && st.ValueKind == JsonValueKind.Object && st.TryGetProperty("loadBalancer", out _));

@@ -10,8 +10,6 @@ namespace Podwire.Cli.Tests;
 [Collection("lab")]
 public sealed class LabTests
 {
-    private static bool IsRoot => TestLab.IsRoot;
-
     private static string NewCluster() => TestLab.NewCluster();
 
     private static void AssertNothingLeft(string cluster) => TestLab.AssertNothingLeft(cluster);
@@ -63,12 +61,11 @@ public sealed class LabTests
         return f;
     }
 
-    [Theory]
+    [RootTheory]
     [InlineData("flannel-vxlan", 1450, 65536)]
     [InlineData("flannel-host-gw", 1500, 196608)]
     public void PodsTalkTcpAndUdpOnOneNodeAndAcrossNodes(string backend, int mtu, int gso)
     {
-        if (!IsRoot) return;
         using var lab = new TestLab(WriteTemp(TwoNodes), "--backend", backend);
         var pods = lab.Pods();
         string a2 = PodIp(pods, "default/a2"), b1 = PodIp(pods, "default/b1");
@@ -96,19 +93,18 @@ public sealed class LabTests
 
         var a1 = pods.EnumerateArray().First(p => p.GetProperty("metadata").GetProperty("name").GetString() == "a1");
         Assert.Equal($"pw-{lab.Name}-pod-default.a1", a1.GetProperty("metadata").GetProperty("annotations").GetProperty("podwire.io/netns").GetString());
-        var nodes = JsonDocument.Parse(Repo.Podwire("get", "nodes", "-o", "json", "--cluster", lab.Name).Stdout).RootElement.GetProperty("items");
+        var nodes = JsonDocument.Parse(PodwireCli.Run("get", "nodes", "-o", "json", "--cluster", lab.Name).Stdout).RootElement.GetProperty("items");
         Assert.Equal("172.18.0.2", nodes[0].GetProperty("status").GetProperty("addresses")[0].GetProperty("address").GetString());
         var hosts = File.ReadAllText($"/etc/netns/pw-{lab.Name}-pod-default.a1/hosts");
         Assert.Contains("a1", hosts);
     }
 
-    [Fact]
+    [RootFact]
     public void ApplyAddsAndRemovesPodsAndStatusReports()
     {
-        if (!IsRoot) return;
         using var lab = new TestLab(WriteTemp(TwoNodes));
         var changed = TwoNodes.Replace("name: a2,", "name: a3,");
-        var apply = Repo.Podwire("apply", "-f", WriteTemp(changed), "--cluster", lab.Name);
+        var apply = PodwireCli.Run("apply", "-f", WriteTemp(changed), "--cluster", lab.Name);
         Assert.True(apply.ExitCode == 0, apply.Stderr);
         Assert.Contains("1 pods added, 1 removed", apply.Stdout);
         Assert.False(File.Exists($"/run/netns/pw-{lab.Name}-pod-default.a2"));
@@ -120,7 +116,7 @@ public sealed class LabTests
         // cluster never renumbers pods), coredns included, and every pod keeps its resolv.conf.
         var before = Keyed(lab.Pods()).ToDictionary(k => k.Key, k => k.Pod.GetProperty("status").GetProperty("podIP").GetString());
         var grown = changed + "\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: a0, namespace: default, labels: {app: a}}\nspec:\n  nodeName: node-1\n  containers: [{name: c, ports: [{containerPort: 8080}]}]\n";
-        var add = Repo.Podwire("apply", "-f", WriteTemp(grown), "--cluster", lab.Name);
+        var add = PodwireCli.Run("apply", "-f", WriteTemp(grown), "--cluster", lab.Name);
         Assert.True(add.ExitCode == 0, add.Stderr);
         Assert.Contains("1 pods added, 0 removed", add.Stdout);
         var after = Keyed(lab.Pods()).ToDictionary(k => k.Key, k => k.Pod.GetProperty("status").GetProperty("podIP").GetString());
@@ -130,53 +126,51 @@ public sealed class LabTests
         var ported = grown.Replace("nodeName: node-2\n  containers: [{name: c, ports: [{containerPort: 8080, name: http}",
             "nodeName: node-2\n  containers: [{name: c, ports: [{containerPort: 9090}, {containerPort: 8080, name: http}");
         Assert.NotEqual(grown, ported);
-        var port = Repo.Podwire("apply", "-f", WriteTemp(ported), "--cluster", lab.Name);
+        var port = PodwireCli.Run("apply", "-f", WriteTemp(ported), "--cluster", lab.Name);
         Assert.True(port.ExitCode == 0, port.Stderr);
         Assert.Contains("1 pods added, 1 removed", port.Stdout);
         foreach (var key in after.Keys)
             Assert.True(File.Exists($"/etc/netns/pw-{lab.Name}-pod-{key.Replace('/', '.')}/resolv.conf"), $"{key} has no resolv.conf");
         Assert.Contains("search default.svc.cluster.local", lab.Exec("default/b1", "cat", "/etc/resolv.conf").Stdout);
 
-        var bad = Repo.Podwire("apply", "-f", WriteTemp("apiVersion: v1\nkind: Service\nmetadata: {name: x}\nspec:\n  ports: [{port: 0}]\n"), "--cluster", lab.Name);
+        var bad = PodwireCli.Run("apply", "-f", WriteTemp("apiVersion: v1\nkind: Service\nmetadata: {name: x}\nspec:\n  ports: [{port: 0}]\n"), "--cluster", lab.Name);
         Assert.Equal(2, bad.ExitCode);
         // The four pods, plus the lab's add-ons: two coredns pods and the ingress controller.
         Assert.Equal(4, Keyed(lab.Pods()).Count(k => k.Key.StartsWith("default/", StringComparison.Ordinal)));
         Assert.Equal(7, lab.Pods().GetArrayLength());
 
-        var status = Repo.Podwire("status", "--cluster", lab.Name, "-o", "json");
+        var status = PodwireCli.Run("status", "--cluster", lab.Name, "-o", "json");
         var s = JsonDocument.Parse(status.Stdout).RootElement;
         Assert.Equal("ready", s.GetProperty("phase").GetString());
         Assert.Equal(7, s.GetProperty("pods").GetInt32());
     }
 
-    [Fact]
+    [RootFact]
     public void DownCleansUpAfterAKilledDaemonAndUpRefusesAStaleLab()
     {
-        if (!IsRoot) return;
         var name = NewCluster();
-        var up = Repo.Podwire("up", "-f", WriteTemp(TwoNodes), "--cluster", name);
+        var up = PodwireCli.Run("up", "-f", WriteTemp(TwoNodes), "--cluster", name);
         Assert.True(up.ExitCode == 0, up.Stderr);
         try
         {
             int pid = int.Parse(File.ReadAllText($"/run/podwire/{name}/daemon.pid"));
             using (var p = System.Diagnostics.Process.GetProcessById(pid)) { p.Kill(); p.WaitForExit(5000); }
-            var again = Repo.Podwire("up", "-f", WriteTemp(TwoNodes), "--cluster", name);
+            var again = PodwireCli.Run("up", "-f", WriteTemp(TwoNodes), "--cluster", name);
             Assert.Equal(1, again.ExitCode);
             Assert.Contains($"podwire down --cluster {name}", again.Stderr);
         }
         finally
         {
-            var down = Repo.Podwire("down", "--cluster", name);
+            var down = PodwireCli.Run("down", "--cluster", name);
             Assert.Equal(0, down.ExitCode);
         }
         AssertNothingLeft(name);
     }
 
-    [Fact]
+    [RootFact]
     public void ExamplesComeUpWithTheReferencePluginsToo()
     {
-        if (!IsRoot) return;
-        using var lab = new TestLab(Repo.Path_("examples"), "--cni", "reference");
+        using var lab = new TestLab(Repo.PathOf("examples"), "--cni", "reference");
         var pods = lab.Pods();
         var web = PodName(pods, "shop/web-");
         var catalogIp = PodIp(pods, "shop/catalog-");
@@ -184,32 +178,30 @@ public sealed class LabTests
         Assert.StartsWith("catalog-", r.Stdout);
     }
 
-    [Fact]
+    [RootFact]
     public void DemoBringsTheExampleUpAndLeavesItRunning()
     {
-        if (!IsRoot) return;
         try
         {
-            var r = Repo.Podwire("demo");
+            var r = PodwireCli.Run("demo");
             Assert.True(r.ExitCode == 0, r.Stderr);
             Assert.Contains("lab \"demo\" is up", r.Stdout);
             Assert.Contains(" 0 mismatch(es) with the analyzer", r.Stdout);
-            var status = Repo.Podwire("status", "--cluster", "demo", "-o", "json");
+            var status = PodwireCli.Run("status", "--cluster", "demo", "-o", "json");
             Assert.Equal("ready", JsonDocument.Parse(status.Stdout).RootElement.GetProperty("phase").GetString());
-            var again = Repo.Podwire("demo");
+            var again = PodwireCli.Run("demo");
             Assert.Contains("already running", again.Stdout);
         }
         finally
         {
-            Assert.Equal(0, Repo.Podwire("down", "--cluster", "demo").ExitCode);
+            Assert.Equal(0, PodwireCli.Run("down", "--cluster", "demo").ExitCode);
         }
         AssertNothingLeft("demo");
     }
 
-    [Fact]
+    [RootFact]
     public void FlannelNetConfChoosesNetworkAndBackend()
     {
-        if (!IsRoot) return;
         var conf = Path.Combine(Path.GetDirectoryName(WriteTemp(TwoNodes))!, "net-conf.json");
         File.WriteAllText(conf, """{"Network": "10.200.0.0/16", "SubnetLen": 24, "Backend": {"Type": "host-gw"}}""");
         using var lab = new TestLab(WriteTemp(TwoNodes), "--net-conf", conf);
@@ -217,14 +209,13 @@ public sealed class LabTests
         var b1 = PodIp(pods, "default/b1");
         Assert.StartsWith("10.200.", b1);
         Assert.Equal("b1", lab.Exec("default/a1", "curl", "-s", "-m", "3", $"http://{b1}:8080/hostname").Stdout);
-        var routes = Repo.Podwire("status", "--cluster", lab.Name, "-o", "json");
+        var routes = PodwireCli.Run("status", "--cluster", lab.Name, "-o", "json");
         Assert.Equal("flannel-host-gw", JsonDocument.Parse(routes.Stdout).RootElement.GetProperty("backend").GetString());
     }
 
-    [Fact]
+    [RootFact]
     public void ContainerCommandsRunInThePodNamespaceAndStopWithTheLab()
     {
-        if (!IsRoot) return;
         var marker = "/tmp/pw-cmd-" + Guid.NewGuid().ToString("N")[..8];
         Directory.CreateDirectory(marker);
         var yaml = TwoNodes + $$"""
@@ -258,11 +249,10 @@ public sealed class LabTests
         Directory.Delete(marker);
     }
 
-    [Fact]
+    [RootFact]
     public void TheHostNetworkIsUntouched()
     {
-        if (!IsRoot) return;
-        static string Host(string prog, params string[] args) => Repo.Run(prog, args).Stdout;
+        static string Host(string prog, params string[] args) => Programs.Run(prog, args).Stdout;
         // Only this test's own objects may differ; other labs (other tests) may come and go meanwhile.
         static string Links() => string.Join("\n", Host("ip", "-o", "link", "show").Split('\n').Select(l => l.Split(':').Skip(1).FirstOrDefault()?.Trim()).Where(n => n is not null).Order());
         var linksBefore = Links();
@@ -277,10 +267,9 @@ public sealed class LabTests
         Assert.Equal(linksBefore, Links());
     }
 
-    [Fact]
+    [RootFact]
     public void TwoLabsRunSideBySideWithTheSameAddresses()
     {
-        if (!IsRoot) return;
         using var one = new TestLab(WriteTemp(TwoNodes));
         using var two = new TestLab(WriteTemp(TwoNodes), "--backend", "flannel-host-gw");
         var ip = PodIp(one.Pods(), "default/b1");
@@ -288,33 +277,31 @@ public sealed class LabTests
         Assert.Equal("b1", one.Exec("default/a1", "curl", "-s", "-m", "3", $"http://{ip}:8080/hostname").Stdout);
         Assert.Equal("b1", two.Exec("default/a1", "curl", "-s", "-m", "3", $"http://{ip}:8080/hostname").Stdout);
         // Each sees only its own lab: no route from one lab's pods to the other's.
-        Assert.Equal(2, Repo.Podwire("status").ExitCode);
+        Assert.Equal(2, PodwireCli.Run("status").ExitCode);
     }
 
-    [Fact]
+    [RootFact]
     public void PodsWithGivenAddressesComeUpOnTheirNodesOrAreRefusedClearly()
     {
-        if (!IsRoot) return;
-        var e2e = Repo.Path_("testdata", "policy", "e2e", "cluster.yaml");
+        var e2e = Repo.PathOf("testdata", "policy", "e2e", "cluster.yaml");
         var name = NewCluster();
         // Two nodes chosen explicitly cannot hold three subnets of given addresses: refused, nothing built.
-        var refused = Repo.Podwire("up", "-f", e2e, "--cluster", name, "--nodes", "2");
+        var refused = PodwireCli.Run("up", "-f", e2e, "--cluster", name, "--nodes", "2");
         Assert.Equal(2, refused.ExitCode);
         Assert.Contains("outside the pod subnet", refused.Stderr);
         AssertNothingLeft(name);
         // Left to itself the lab generates a node per subnet the addresses live in.
         using var lab = new TestLab(e2e);
-        Assert.Equal(3, JsonDocument.Parse(Repo.Podwire("get", "nodes", "-o", "json", "--cluster", lab.Name).Stdout).RootElement.GetProperty("items").GetArrayLength());
+        Assert.Equal(3, JsonDocument.Parse(PodwireCli.Run("get", "nodes", "-o", "json", "--cluster", lab.Name).Stdout).RootElement.GetProperty("items").GetArrayLength());
         var pods = lab.Pods();
         var za = PodIp(pods, "z/a");
         Assert.Equal("a", lab.Exec("x/a", "curl", "-s", "-m", "3", $"http://{za}:80/hostname").Stdout);
     }
 
-    [Fact]
+    [RootFact]
     public async Task ExamplesWorkByNameThroughServicesUnderTheirPolicies()
     {
-        if (!IsRoot) return;
-        using var lab = new TestLab(Repo.Path_("examples"));
+        using var lab = new TestLab(Repo.PathOf("examples"));
         var web = PodName(lab.Pods(), "shop/web-");
         // Cluster DNS through the pod's resolv.conf search path, even under default-deny egress.
         var dns = lab.Exec(web, "getent", "hosts", "catalog");
@@ -334,12 +321,11 @@ public sealed class LabTests
         }
     }
 
-    [Fact]
+    [RootFact]
     public void InvalidManifestsBringNothingUp()
     {
-        if (!IsRoot) return;
         var name = NewCluster();
-        var r = Repo.Podwire("up", "-f", WriteTemp("apiVersion: v1\nkind: Pod\nmetadata: {name: Bad_Name}\nspec: {containers: [{name: c}]}\n"), "--cluster", name);
+        var r = PodwireCli.Run("up", "-f", WriteTemp("apiVersion: v1\nkind: Pod\nmetadata: {name: Bad_Name}\nspec: {containers: [{name: c}]}\n"), "--cluster", name);
         Assert.Equal(2, r.ExitCode);
         Assert.Contains("metadata.name", r.Stderr);
         AssertNothingLeft(name);

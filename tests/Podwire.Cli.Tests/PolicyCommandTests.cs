@@ -5,10 +5,10 @@ namespace Podwire.Cli.Tests;
 /// <summary>reach, matrix, explain, diff and lint, run in-process through Program.Run.</summary>
 public class PolicyCommandTests
 {
-    private static readonly string E2e = Repo.Path_("testdata", "policy", "e2e");
+    private static readonly string E2e = Repo.PathOf("testdata", "policy", "e2e");
     private static readonly string Cluster = Path.Combine(E2e, "cluster.yaml");
     private static string Case(string name) => Path.Combine(E2e, name, "policy.yaml");
-    private static readonly string LintFixture = Repo.Path_("testdata", "golden", "policy-lint", "manifests.yaml");
+    private static readonly string LintFixture = Repo.PathOf("testdata", "golden", "policy-lint", "manifests.yaml");
 
     private static (int Exit, string Out, string Err) Run(params string[] args)
     {
@@ -90,7 +90,7 @@ public class PolicyCommandTests
     [Fact]
     public void ReachNamesTheDecidingAdminPolicy()
     {
-        var (exit, stdout, _) = Run("reach", "-f", Cluster, "-f", Repo.Path_("testdata", "policy", "anp", "1-lower-priority-number-wins", "policy.yaml"),
+        var (exit, stdout, _) = Run("reach", "-f", Cluster, "-f", Repo.PathOf("testdata", "policy", "anp", "1-lower-priority-number-wins", "policy.yaml"),
             "--from", "y/a", "--to", "x/a", "--port", "80", "-o", "json");
         Assert.Equal(0, exit);
         var ingress = Json(stdout).GetProperty("ingress");
@@ -209,7 +209,7 @@ public class PolicyCommandTests
     {
         // allow-dns (to kube-system k8s-app=kube-dns) and the ingress controller's namespace match
         // no pod in the manifests, but the cluster DNS and ingress pods exist in every lab.
-        var r = Run("lint", "-f", Repo.Path_("examples"));
+        var r = Run("lint", "-f", Repo.PathOf("examples"));
         Assert.Equal("ok\n", r.Out.Replace("\r\n", "\n"));
         Assert.Equal(0, r.Exit);
     }
@@ -263,7 +263,7 @@ public class PolicyCommandTests
         Assert.Equal(0, r.Exit);
         Assert.Contains("Isolated for ingress by NetworkPolicy x/deny-ingress", r.Out);
         Assert.Contains("not isolated for egress: every connection allowed", r.Out);
-        r = Run("explain", "-f", Repo.Path_("examples"), "shop/web-mfp46dn6rg-6jwz9");
+        r = Run("explain", "-f", Repo.PathOf("examples"), "shop/web-mfp46dn6rg-6jwz9");
         Assert.Equal(0, r.Exit);
         Assert.Contains("shop/allow-web rule 0: allows from anywhere on TCP port http (8080)", r.Out);
         Assert.Contains("pods labelled k8s-app=kube-dns in namespace kube-system on UDP port 53", r.Out);

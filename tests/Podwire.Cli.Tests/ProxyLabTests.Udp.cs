@@ -5,10 +5,9 @@ namespace Podwire.Cli.Tests;
 /// <summary>UDP through the proxy, in the class's lab: answers, and flows that follow endpoint changes.</summary>
 public sealed partial class ProxyLabTests
 {
-    [Fact]
+    [RootFact]
     public void UdpServiceAnswers()
     {
-        if (!IsRoot) return;
         var r = lab.Exec("default/client", "python3", "-c",
             "import socket;s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM);s.settimeout(3);s.sendto(b'hostname',('10.96.100.10',53));print(s.recvfrom(100)[0].decode())");
         Assert.Contains(r.Stdout.Trim(), new[] { "a1", "a2" });
@@ -20,31 +19,39 @@ public sealed partial class ProxyLabTests
     /// an endpoint that left the Service (here still alive, so it would even answer), or being
     /// rejected by a Service that now has endpoints, for as long as it keeps sending.
     /// </summary>
-    [Fact]
+    [RootFact]
     public void UdpFlowsFollowEndpointChangesAtOnce()
     {
-        if (!IsRoot) return;
         var dir = Directory.CreateTempSubdirectory("pw-proxytest-");
+        using var flip = new UdpProbe(lab.Netns("pod-default.client"), "10.96.100.27", 41000);
+        using var none = new UdpProbe(lab.Netns("pod-default.client"), "10.96.100.28", 41001);
         try
         {
-            var flip = UdpClient("10.96.100.27", 41000, 8);
-            var none = UdpClient("10.96.100.28", 41001, 8);
-            Thread.Sleep(2500);
+            // Both flows established (udpflip answered by a1, udpnone rejected a few times) before the change.
+            Assert.True(flip.WaitFor(l => l.Count(a => a.Who == "a1") >= 5, TimeSpan.FromSeconds(20)), "udpflip never answered: " + flip.Log);
+            Assert.True(none.WaitFor(l => l.Count >= 5, TimeSpan.FromSeconds(20)), "udpnone client did not run: " + none.Log);
             var changed = Manifests.Replace("selector: {app: a, local: \"yes\"}\n  ports: [{port: 53", "selector: {app: a, side: \"2\"}\n  ports: [{port: 53")
                 .Replace("selector: {app: a, side: \"none\"}", "selector: {app: a, side: \"2\"}");
             Assert.NotEqual(Manifests, changed);
             File.WriteAllText(Path.Combine(dir.FullName, "cluster.yaml"), changed);
-            var apply = Repo.Podwire("apply", "-f", dir.FullName, "--cluster", lab.Name);
+            // The kernel has the change before apply returns: answers between these two stamps may
+            // come from either side, so only those before `before` and after `after` are judged.
+            var before = DateTime.UtcNow;
+            var apply = lab.Lab.Apply(dir.FullName);
+            var after = DateTime.UtcNow;
             Assert.True(apply.ExitCode == 0, apply.Stderr);
-            var applied = DateTime.UtcNow;
-            var flipped = Answers(flip);
-            var healed = Answers(none);
-            // Before: a1 answers udpflip, nobody answers udpnone (rejected). After: a2 answers both, within a second.
-            Assert.Equal("a1", flipped.First(a => a.At < applied).Who);
-            Assert.DoesNotContain(healed, a => a.At < applied && a.Who != "-");
+            // "At once": within a second of apply returning. Enough answers after that to judge.
+            var settled = after.AddSeconds(1);
+            foreach (var probe in new[] { flip, none })
+                Assert.True(probe.WaitFor(l => l.Count(a => a.At > settled) > 10, TimeSpan.FromSeconds(20)), "too few answers after the change: " + probe.Log);
+            var flipped = flip.Stop();
+            var healed = none.Stop();
+            // Before: a1 answers udpflip, nobody answers udpnone (rejected). After: a2 answers both.
+            Assert.Equal("a1", flipped.First(a => a.At < before).Who);
+            Assert.DoesNotContain(healed, a => a.At < before && a.Who != "-");
             foreach (var list in new[] { flipped, healed })
             {
-                var late = list.Where(a => a.At > applied.AddSeconds(1)).ToList();
+                var late = list.Where(a => a.At > settled).ToList();
                 Assert.True(late.Count > 10, $"only {late.Count} answers after the change");
                 Assert.All(late, a => Assert.Equal("a2", a.Who));
             }
@@ -52,21 +59,26 @@ public sealed partial class ProxyLabTests
         finally
         {
             File.WriteAllText(Path.Combine(dir.FullName, "cluster.yaml"), Manifests);
-            Repo.Podwire("apply", "-f", dir.FullName, "--cluster", lab.Name);
+            lab.Lab.Apply(dir.FullName);
             dir.Delete(true);
         }
     }
 
-    // Sends "hostname" every 100 ms from one fixed source port; prints "unix-time answer" (or "-").
-    private Process UdpClient(string vip, int sourcePort, double seconds)
+    /// <summary>
+    /// A UDP client in a pod namespace sending "hostname" every 100 ms from one fixed source port,
+    /// each answer (or "-") recorded with the time it came, until stopped. It runs as long as the
+    /// test needs, not a fixed time, so a slow apply on a loaded machine cannot leave it without
+    /// answers to judge.
+    /// </summary>
+    private sealed class UdpProbe : IDisposable
     {
-        const string script = """
-            import socket, sys, time
+        private const string Script = """
+            import os, socket, sys, time
             s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
             s.bind(("0.0.0.0", int(sys.argv[2])))
             s.settimeout(0.1)
-            end = time.time() + float(sys.argv[3])
-            while time.time() < end:
+            end = time.time() + 120
+            while time.time() < end and not os.path.exists(sys.argv[3]):
                 s.sendto(b"hostname", (sys.argv[1], 53))
                 try:
                     who = s.recv(100).decode()
@@ -75,29 +87,69 @@ public sealed partial class ProxyLabTests
                 print(time.time(), who, flush=True)
                 time.sleep(0.1)
             """;
-        var psi = new ProcessStartInfo("ip") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var x in new[] { "netns", "exec", $"pw-{lab.Name}-pod-default.client", "python3", "-c", script, vip,
-                     sourcePort.ToString(System.Globalization.CultureInfo.InvariantCulture), seconds.ToString(System.Globalization.CultureInfo.InvariantCulture) })
-            psi.ArgumentList.Add(x);
-        return Process.Start(psi)!;
-    }
 
-    private static List<(DateTime At, string Who)> Answers(Process p)
-    {
-        using (p)
+        private readonly Process process;
+        private readonly string stopFile = Path.Combine(Path.GetTempPath(), $"pw-udpprobe-{Guid.NewGuid():N}");
+        private readonly List<(DateTime At, string Who)> answers = [];
+        private readonly System.Text.StringBuilder log = new();
+
+        public UdpProbe(string netns, string vip, int sourcePort)
         {
-            var stdout = p.StandardOutput.ReadToEnd();
-            var stderr = p.StandardError.ReadToEnd();
-            Assert.True(p.WaitForExit(30_000), "UDP client did not finish");
-            var list = new List<(DateTime, string)>();
-            foreach (var line in stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+            process = Process.Start(Programs.StartInfo("ip", ["netns", "exec", netns, "python3", "-c", Script, vip,
+                sourcePort.ToString(System.Globalization.CultureInfo.InvariantCulture), stopFile]))!;
+            process.OutputDataReceived += (_, e) => Record(e.Data);
+            process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (answers) log.AppendLine(e.Data); };
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+        }
+
+        public string Log { get { lock (answers) return log.ToString(); } }
+
+        private void Record(string? line)
+        {
+            if (line is null) return;
+            var parts = line.Split(' ');
+            lock (answers)
             {
-                var parts = line.Split(' ');
-                var at = DateTime.UnixEpoch.AddSeconds(double.Parse(parts[0], System.Globalization.CultureInfo.InvariantCulture));
-                list.Add((at, parts[1]));
+                log.AppendLine(line);
+                if (parts.Length == 2 && double.TryParse(parts[0], System.Globalization.CultureInfo.InvariantCulture, out var t))
+                    answers.Add((DateTime.UnixEpoch.AddSeconds(t), parts[1]));
             }
-            Assert.True(list.Count > 20, stdout + stderr);
-            return list;
+        }
+
+        public bool WaitFor(Func<IReadOnlyList<(DateTime At, string Who)>, bool> done, TimeSpan limit)
+        {
+            var sw = Stopwatch.StartNew();
+            while (sw.Elapsed < limit && !process.HasExited)
+            {
+                lock (answers) if (done(answers)) return true;
+                Thread.Sleep(50);
+            }
+            lock (answers) return done(answers);
+        }
+
+        /// <summary>Ends the client (it sees the stop file) and returns every answer it got.</summary>
+        public List<(DateTime At, string Who)> Stop()
+        {
+            File.WriteAllText(stopFile, "");
+            Assert.True(process.WaitForExit(30_000), "UDP client did not stop");
+            process.WaitForExit(); // flushes the asynchronous output readers
+            lock (answers)
+            {
+                Assert.True(answers.Count > 20, log.ToString());
+                return [.. answers];
+            }
+        }
+
+        public void Dispose()
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+                process.WaitForExit(5000);
+            }
+            process.Dispose();
+            File.Delete(stopFile);
         }
     }
 }

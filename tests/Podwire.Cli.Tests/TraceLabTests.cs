@@ -6,8 +6,6 @@ namespace Podwire.Cli.Tests;
 [Collection("lab")]
 public sealed class TraceLabTests
 {
-    private static bool IsRoot => TestLab.IsRoot;
-
     private const string Manifest = """
         apiVersion: v1
         kind: Node
@@ -39,10 +37,9 @@ public sealed class TraceLabTests
           ports: [{name: http, port: 80, targetPort: http}, {name: assoc, port: 9, targetPort: assoc, protocol: SCTP}]
         """;
 
-    [Fact]
+    [RootFact]
     public void TracesAPodToServiceConnectionThroughTheProxyToItsEndpoint()
     {
-        if (!IsRoot) return;
         var dir = Directory.CreateTempSubdirectory("pw-tracetest-");
         try
         {
@@ -56,12 +53,12 @@ public sealed class TraceLabTests
     private static void TraceAndCheck(string cluster)
     {
 
-        var table = Repo.Podwire("trace", "default/client", "--to", "default/s", "--port", "80", "--cluster", cluster);
+        var table = PodwireCli.Run("trace", "default/client", "--to", "default/s", "--port", "80", "--cluster", cluster);
         Assert.True(table.ExitCode == 0, table.Stderr);
         Assert.Contains("ip podwire-proxy nat-prerouting: jump services", table.Stdout);
         Assert.Contains("answered by: default/s1", table.Stdout);
 
-        var r = Repo.Podwire("trace", "default/client", "--to", "default/s", "--port", "80", "--cluster", cluster, "-o", "json");
+        var r = PodwireCli.Run("trace", "default/client", "--to", "default/s", "--port", "80", "--cluster", cluster, "-o", "json");
         Assert.True(r.ExitCode == 0, r.Stderr);
         var root = JsonDocument.Parse(r.Stdout).RootElement;
         var predicted = root.GetProperty("prediction");
@@ -82,7 +79,7 @@ public sealed class TraceLabTests
 
         // SCTP through the proxy: the INIT is DNATed to the endpoint's SCTP port, the INIT ACK comes back
         // through conntrack, and the state cookie names the pod that answered.
-        var sctp = Repo.Podwire("trace", "default/client", "--to", "default/s", "--port", "9", "--protocol", "SCTP", "--cluster", cluster, "-o", "json");
+        var sctp = PodwireCli.Run("trace", "default/client", "--to", "default/s", "--port", "9", "--protocol", "SCTP", "--cluster", cluster, "-o", "json");
         Assert.True(sctp.ExitCode == 0, sctp.Stderr);
         var sctpRoot = JsonDocument.Parse(sctp.Stdout).RootElement;
         var sctpEndpoint = Assert.Single(sctpRoot.GetProperty("prediction").GetProperty("endpoints").EnumerateArray()).GetString()!;
@@ -95,7 +92,7 @@ public sealed class TraceLabTests
         // The trace tables are gone again.
         foreach (var node in (string[])["node-1", "node-2"])
         {
-            var listed = Repo.Run("ip", "netns", "exec", $"pw-{cluster}-node-{node}", "nft", "list", "tables");
+            var listed = Programs.Run("ip", "netns", "exec", $"pw-{cluster}-node-{node}", "nft", "list", "tables");
             Assert.Equal(0, listed.ExitCode);
             Assert.DoesNotContain("podwire-trace", listed.Stdout);
         }

@@ -14,15 +14,14 @@ namespace Podwire.Cli.Tests;
 [Collection("lab")]
 public sealed class VerifyLabTests
 {
-    private static bool IsRoot => TestLab.IsRoot;
-    private static readonly string LabCluster = Repo.Path_("testdata", "policy-nft", "lab", "cluster.yaml");
-    private static readonly string LabNodes = Repo.Path_("testdata", "policy-nft", "lab", "nodes.yaml");
-    private static string Policy(string caseName) => Repo.Path_("testdata", "policy", caseName, "policy.yaml");
+    private static readonly string LabCluster = Repo.PathOf("testdata", "policy-nft", "lab", "cluster.yaml");
+    private static readonly string LabNodes = Repo.PathOf("testdata", "policy-nft", "lab", "nodes.yaml");
+    private static string Policy(string caseName) => Repo.PathOf("testdata", "policy", caseName, "policy.yaml");
 
     // What to apply for a case: the shared model, or the lab's nodes with the case's own model.
     private static string[] Manifests(string caseName)
     {
-        var own = Repo.Path_("testdata", "policy", caseName, "cluster.yaml");
+        var own = Repo.PathOf("testdata", "policy", caseName, "cluster.yaml");
         return File.Exists(own) ? ["-f", LabNodes, "-f", own, "-f", Policy(caseName)] : ["-f", LabCluster, "-f", Policy(caseName)];
     }
 
@@ -54,21 +53,20 @@ public sealed class VerifyLabTests
     private static IEnumerable<string> AllCases()
     {
         foreach (var area in new[] { "e2e", "anp" })
-            foreach (var dir in Directory.GetDirectories(Repo.Path_("testdata", "policy", area)).Order(StringComparer.Ordinal))
+            foreach (var dir in Directory.GetDirectories(Repo.PathOf("testdata", "policy", area)).Order(StringComparer.Ordinal))
                 yield return $"{area}/{Path.GetFileName(dir)}";
     }
 
-    private static (JsonElement Json, Repo.Result Raw) Verify(string name, params string[] extra)
+    private static (JsonElement Json, RunResult Raw) Verify(string name, params string[] extra)
     {
-        var r = Repo.Podwire(["verify", "--cluster", name, "--ports", "80,81", "--protocols", "TCP,UDP,SCTP", "-o", "json", .. extra]);
+        var r = PodwireCli.Run(["verify", "--cluster", name, "--ports", "80,81", "--protocols", "TCP,UDP,SCTP", "-o", "json", .. extra]);
         Assert.True(r.Stdout.Length > 0, r.Stderr);
         return (JsonDocument.Parse(r.Stdout).RootElement, r);
     }
 
-    [Fact]
+    [RootFact]
     public void E2eCasesAgreeWithTheAnalyzerInTheKernel()
     {
-        if (!IsRoot) return;
         using var lab = new TestLab(LabCluster);
         var name = lab.Name;
         // Nothing applied yet: everything open, and the whole e2e model verifies within 10 s.
@@ -85,7 +83,7 @@ public sealed class VerifyLabTests
         var failures = new List<string>();
         foreach (var c in all ? AllCases() : Representative)
         {
-            var apply = Repo.Podwire(["apply", .. Manifests(c), "--cluster", name]);
+            var apply = PodwireCli.Run(["apply", .. Manifests(c), "--cluster", name]);
             Assert.True(apply.ExitCode == 0, $"{c}: apply failed: {apply.Stderr}");
             Assert.Contains("0 pods added, 0 removed", apply.Stdout); // relabelling changes policy, not pods
             var (json, r) = Verify(name);
@@ -101,10 +99,10 @@ public sealed class VerifyLabTests
 
         // -f must be what the lab runs: the last case applied verifies, another one is refused.
         var last = (all ? AllCases() : Representative).Last();
-        var same = Repo.Podwire(["verify", "--cluster", name, .. Manifests(last)]);
+        var same = PodwireCli.Run(["verify", "--cluster", name, .. Manifests(last)]);
         Assert.True(same.ExitCode == 0, same.Stdout + same.Stderr);
         Assert.Contains("0 mismatches", same.Stdout);
-        var other = Repo.Podwire("verify", "--cluster", name, "-f", LabCluster, "-f", Policy("e2e/16-allow-all"));
+        var other = PodwireCli.Run("verify", "--cluster", name, "-f", LabCluster, "-f", Policy("e2e/16-allow-all"));
         Assert.Equal(1, other.ExitCode);
         Assert.Contains("not what lab", other.Stderr);
     }
@@ -114,30 +112,37 @@ public sealed class VerifyLabTests
     /// that both deny the probed pairs: not one may get through (a non-atomic swap, delete then
     /// add, opens a window). A third pair that only one policy allows shows the swaps happen.
     /// </summary>
-    [Fact]
+    [RootFact]
     public void PolicySwapsAreAtomicUnderTraffic()
     {
-        if (!IsRoot) return;
         const string a = "e2e/01-default-deny-ingress", b = "e2e/06-only-from-different-ns";
         using var lab = new TestLab(LabCluster, "-f", Policy(a));
         var name = lab.Name;
-        const double seconds = 12;
+        const double seconds = 10;
+        // The probers run from before the first swap until after the last one returned (not for a
+        // fixed time that a slow start or a slow apply could leave some swaps outside of).
+        var stop = Path.Combine(Path.GetTempPath(), $"pw-prober-stop-{Guid.NewGuid():N}");
         // x/c -> x/a: same node (bridged); z/b -> x/a: across nodes; both denied by a and b.
-        var sameNode = Prober(name, "x.c", "10.244.1.10", seconds);
-        var crossNode = Prober(name, "z.b", "10.244.1.10", seconds);
+        using var sameNode = Prober(name, "x.c", "10.244.1.10", stop);
+        using var crossNode = Prober(name, "z.b", "10.244.1.10", stop);
         // y/a -> x/a: denied by a, allowed by b.
-        var control = Prober(name, "y.a", "10.244.1.10", seconds);
+        using var control = Prober(name, "y.a", "10.244.1.10", stop);
         int swaps = 0;
-        var sw = Stopwatch.StartNew();
-        while (sw.Elapsed < TimeSpan.FromSeconds(seconds - 2))
+        try
         {
-            var apply = Repo.Podwire("apply", "-f", LabCluster, "-f", Policy(swaps % 2 == 0 ? b : a), "--cluster", name);
-            Assert.True(apply.ExitCode == 0, apply.Stderr);
-            swaps++;
+            var sw = Stopwatch.StartNew();
+            while (sw.Elapsed < TimeSpan.FromSeconds(seconds))
+            {
+                var apply = PodwireCli.Run("apply", "-f", LabCluster, "-f", Policy(swaps % 2 == 0 ? b : a), "--cluster", name);
+                Assert.True(apply.ExitCode == 0, apply.Stderr);
+                swaps++;
+            }
         }
+        finally { File.WriteAllText(stop, ""); }
         var (sameOk, sameTotal) = Finish(sameNode);
         var (crossOk, crossTotal) = Finish(crossNode);
         var (controlOk, controlTotal) = Finish(control);
+        File.Delete(stop);
         Assert.True(swaps >= 4, $"only {swaps} swaps");
         Assert.True(sameTotal > 50 && crossTotal > 50, $"too few attempts: {sameTotal}, {crossTotal}");
         Assert.Equal(0, sameOk);
@@ -145,11 +150,13 @@ public sealed class VerifyLabTests
         Assert.True(controlOk > 0 && controlOk < controlTotal, $"control pair: {controlOk} of {controlTotal} connected");
     }
 
+    // Prints "ready" once running, then probes until the stop file exists (two minutes at most).
     private const string ProbeScript = """
-        import socket, sys, time
-        ip, port, end = sys.argv[1], int(sys.argv[2]), time.time() + float(sys.argv[3])
+        import os, socket, sys, time
+        ip, port, stop, end = sys.argv[1], int(sys.argv[2]), sys.argv[3], time.time() + 120
+        print("ready", flush=True)
         ok = n = 0
-        while time.time() < end:
+        while time.time() < end and not os.path.exists(stop):
             s = socket.socket()
             s.settimeout(0.05)
             try:
@@ -163,24 +170,27 @@ public sealed class VerifyLabTests
         print(ok, n)
         """;
 
-    private static Process Prober(string cluster, string pod, string ip, double seconds)
+    /// <summary>Starts a prober in a pod's namespace and returns once it is probing.</summary>
+    private static Process Prober(string cluster, string pod, string ip, string stopFile)
     {
-        var psi = new ProcessStartInfo("ip") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var x in new[] { "netns", "exec", $"pw-{cluster}-pod-{pod}", "python3", "-c", ProbeScript, ip, "80", seconds.ToString(System.Globalization.CultureInfo.InvariantCulture) })
-            psi.ArgumentList.Add(x);
-        return Process.Start(psi)!;
+        var p = Process.Start(Programs.StartInfo("ip", ["netns", "exec", $"pw-{cluster}-pod-{pod}", "python3", "-c", ProbeScript, ip, "80", stopFile]))!;
+        var first = p.StandardOutput.ReadLine();
+        if (first == "ready") return p;
+        using (p)
+        {
+            if (!p.HasExited) p.Kill();
+            Assert.Fail($"prober in {pod} did not start: {first} {p.StandardError.ReadToEnd()}");
+            return p;
+        }
     }
 
     private static (int Ok, int Total) Finish(Process p)
     {
-        using (p)
-        {
-            var stdout = p.StandardOutput.ReadToEnd();
-            var stderr = p.StandardError.ReadToEnd();
-            if (!p.WaitForExit(30_000)) { p.Kill(); Assert.Fail("prober did not finish"); }
-            var parts = stdout.Trim().Split(' ');
-            Assert.True(parts.Length == 2, stdout + stderr);
-            return (int.Parse(parts[0]), int.Parse(parts[1]));
-        }
+        var stdout = p.StandardOutput.ReadToEnd();
+        var stderr = p.StandardError.ReadToEnd();
+        if (!p.WaitForExit(30_000)) { p.Kill(); Assert.Fail("prober did not finish"); }
+        var parts = stdout.Trim().Split(' ');
+        Assert.True(parts.Length == 2, stdout + stderr);
+        return (int.Parse(parts[0]), int.Parse(parts[1]));
     }
 }

@@ -9,7 +9,7 @@ namespace Podwire.Cni.Tests;
 /// <summary>Conflists run through <see cref="CniRuntime"/> with Debian's reference plugins (spec 1.0.0, their highest).</summary>
 public class ChainingTests
 {
-    [KernelFact]
+    [RootFact("creates network namespaces, veths and bridges")]
     public void Podwire_then_tuning_then_bandwidth_passes_the_result_through_and_deletes_in_reverse()
     {
         using var sb = new Sandbox();
@@ -57,7 +57,7 @@ public class ChainingTests
         Assert.False(File.Exists(Path.Combine(sb.DataDir, "chain", "10.244.5.2")));
     }
 
-    [KernelFact]
+    [RootFact("creates network namespaces, veths and bridges")]
     public void Failed_add_in_the_chain_is_torn_down_and_leaks_nothing()
     {
         using var sb = new Sandbox();
@@ -77,7 +77,7 @@ public class ChainingTests
         Assert.False(File.Exists(Path.Combine(sb.DataDir, "failing", "10.244.6.2")));
     }
 
-    [KernelFact]
+    [RootFact("creates network namespaces, veths and bridges")]
     public void Reference_bridge_and_host_local_for_comparison()
     {
         using var sb = new Sandbox();
@@ -111,7 +111,7 @@ public class ChainingTests
         Assert.True(rt.Del(list, ib).Ok);
     }
 
-    [KernelFact]
+    [RootFact("creates network namespaces, veths and bridges")]
     public void Runtime_version_and_status_of_plugins()
     {
         using var sb = new Sandbox();

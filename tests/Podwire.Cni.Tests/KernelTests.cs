@@ -14,7 +14,7 @@ public class KernelTests
     private static string Conf(Sandbox sb, string subnet = "10.244.1.0/24", string ipamType = "podwire-ipam", string extra = "") =>
         $$$"""{"cniVersion":"1.1.0","name":"k8s-pod-network","type":"podwire-cni","bridge":"cni0","mtu":1450,"unknownKey":{"kept":true}{{{extra}}},"ipam":{"type":"{{{ipamType}}}","subnet":"{{{subnet}}}","dataDir":"{{{sb.DataDir}}}"},"dns":{"nameservers":["10.96.0.10"],"search":["default.svc.cluster.local"]}}""";
 
-    [KernelFact]
+    [RootFact("creates network namespaces, veths and bridges")]
     public void Spec_minimal_vector_with_host_local_then_del_twice()
     {
         using var sb = new Sandbox();
@@ -40,7 +40,7 @@ public class KernelTests
         Assert.DoesNotContain(Directory.GetFiles(Path.Combine(sb.DataDir, "k8s-pod-network")), f => Path.GetFileName(f).StartsWith("10."));
     }
 
-    [KernelFact]
+    [RootFact("creates network namespaces, veths and bridges")]
     public void Add_configures_bridge_veth_address_route_mtu_and_lo()
     {
         using var sb = new Sandbox();
@@ -65,7 +65,7 @@ public class KernelTests
         Assert.NotEqual(0, sb.Call(node, "podwire-cni", Conf(sb), "ADD", "ctr1", Sandbox.PathOf(podNs), "eth0").Exit);
     }
 
-    [KernelFact]
+    [RootFact("creates network namespaces, veths and bridges")]
     public void Del_after_the_netns_is_gone_releases_the_address()
     {
         using var sb = new Sandbox();
@@ -80,7 +80,7 @@ public class KernelTests
         Assert.False(File.Exists(Path.Combine(sb.DataDir, "k8s-pod-network", "10.244.1.2")));
     }
 
-    [KernelFact]
+    [RootFact("creates network namespaces, veths and bridges")]
     public void Check_passes_after_add_and_fails_when_the_veth_is_removed_behind_its_back()
     {
         using var sb = new Sandbox();
@@ -102,7 +102,7 @@ public class KernelTests
         Assert.Equal(0, sb.Call(node, "podwire-cni", Conf(sb), "DEL", "ctr1", pod, "eth0").Exit);
     }
 
-    [KernelFact]
+    [RootFact("creates network namespaces, veths and bridges")]
     public void Version_status_and_gc_through_the_binary()
     {
         using var sb = new Sandbox();
@@ -115,7 +115,7 @@ public class KernelTests
         Assert.Contains("CNI_PATH", (string?)missingPath.Json["msg"]);
     }
 
-    [KernelFact]
+    [RootFact("creates network namespaces, veths and bridges")]
     public void Gc_reclaims_an_address_leaked_by_a_crash()
     {
         using var sb = new Sandbox();
@@ -138,7 +138,7 @@ public class KernelTests
         Assert.True(rt.Del(list, keep).Ok);
     }
 
-    [KernelFact]
+    [RootFact("creates network namespaces, veths and bridges")]
     public void Twenty_parallel_adds_get_twenty_distinct_addresses()
     {
         using var sb = new Sandbox();
@@ -155,7 +155,7 @@ public class KernelTests
             Assert.Contains(ips[i], sb.Ip(sb.Prefix + "p" + i, "-br", "addr", "show", "dev", "eth0").Stdout);
     }
 
-    [KernelFact]
+    [RootFact("creates network namespaces, veths and bridges")]
     public void Two_pods_on_one_bridge_reach_each_other_over_tcp()
     {
         using var sb = new Sandbox();

@@ -5,23 +5,6 @@ using Podwire.Datapath;
 
 namespace Podwire.Cni.Tests;
 
-/// <summary>A [Fact] that needs root and the real kernel; skipped with the reason otherwise.</summary>
-public sealed class KernelFactAttribute : FactAttribute
-{
-    public KernelFactAttribute()
-    {
-        if (!OperatingSystem.IsLinux()) Skip = "needs Linux network namespaces";
-        else if (Environment.UserName != "root" && !IsRootUid()) Skip = "needs root: creates network namespaces, veths and bridges";
-    }
-
-    private static bool IsRootUid()
-    {
-        foreach (var line in File.ReadLines("/proc/self/status"))
-            if (line.StartsWith("Uid:", StringComparison.Ordinal)) return line.Split('\t', StringSplitOptions.RemoveEmptyEntries)[1] == "0";
-        return false;
-    }
-}
-
 /// <summary>
 /// Everything one kernel test creates: namespaces named pw-t&lt;random&gt;-…, a plugin dir (our
 /// binary as podwire-cni and podwire-ipam, plus the reference plugins), IPAM and cache dirs.
@@ -30,7 +13,8 @@ public sealed class KernelFactAttribute : FactAttribute
 public sealed class Sandbox : IDisposable
 {
     public const string ReferenceDir = "/usr/lib/cni";
-    public string Prefix { get; } = $"pw-t{Random.Shared.Next(0x100000, 0xFFFFFF):x6}-";
+    private readonly NetnsSandbox namespaces = new();
+    public string Prefix => namespaces.Prefix;
     public string Root { get; }
     public string PluginDir => Path.Combine(Root, "bin");
     public string DataDir => Path.Combine(Root, "ipam");
@@ -49,13 +33,7 @@ public sealed class Sandbox : IDisposable
                 File.CreateSymbolicLink(Path.Combine(PluginDir, Path.GetFileName(f)), f);
     }
 
-    public string AddNetns(string suffix)
-    {
-        var name = Prefix + suffix;
-        var r = ProcessRunner.Instance.Run("ip", ["netns", "add", name]);
-        Assert.True(r.Ok, r.Stderr);
-        return name;
-    }
+    public string AddNetns(string suffix) => namespaces.Add(suffix);
 
     public static string PathOf(string netns) => Netns.PathOf(netns);
 
@@ -84,7 +62,7 @@ public sealed class Sandbox : IDisposable
 
     public void Dispose()
     {
-        foreach (var ns in Netns.List(Prefix)) DeleteNetns(ns);
+        namespaces.Dispose();
         try { Directory.Delete(Root, recursive: true); } catch (DirectoryNotFoundException) { }
     }
 }

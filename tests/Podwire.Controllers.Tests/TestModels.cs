@@ -14,8 +14,8 @@ public static class TestModels
     public static Pod Pod(string ns, string name, Labels? labels = null, string? node = null, string? ip = null,
         bool ready = true, bool terminating = false, string phase = "Running", bool hostNetwork = false,
         string? hostname = null, string? subdomain = null, params ContainerPort[] ports) =>
-        new(ns, name, labels ?? Labels.Empty, Labels.Empty, node, ip, ip is null ? [] : [ip], hostNetwork, hostname, subdomain,
-            "default", "ClusterFirst", null, ports, ["main"], null, ready, terminating, phase, null, Loc);
+        new PodBuilder(ns, name).Labels(labels ?? Labels.Empty).Node(node).Ip(ip).HostNetwork(hostNetwork).Hostname(hostname)
+            .Subdomain(subdomain).Ports(ports).Containers("main").Ready(ready).Terminating(terminating).Phase(phase).At(Loc).Build();
 
     public static ContainerPort Port(string? name, int port, Protocol protocol = Protocol.TCP) => new(name, port, protocol, "main", null);
 
@@ -24,9 +24,8 @@ public static class TestModels
 
     public static Service Service(string ns, string name, Labels? selector = null, ServiceType type = ServiceType.ClusterIP,
         string? clusterIP = null, IReadOnlyList<ServicePort>? ports = null) =>
-        new(ns, name, Labels.Empty, Labels.Empty, type, selector, clusterIP, clusterIP is null ? [] : [clusterIP],
-            ports ?? [SPort("http", 80)], null, [], false, 0, false, false, null, false, null, null,
-            type == ServiceType.LoadBalancer, [], [], null, Loc);
+        new ServiceBuilder(ns, name).Type(type).Selector(selector).ClusterIp(clusterIP).Ports(ports ?? [SPort("http", 80)])
+            .AllocateLoadBalancerNodePorts(type == ServiceType.LoadBalancer).At(Loc).Build();
 
     public static Node Node(string name, string? podCidr = null, string? ip = null, bool ready = true, string? zone = null) =>
         new(name, zone is null ? L(("kubernetes.io/hostname", name)) : L(("kubernetes.io/hostname", name), ("topology.kubernetes.io/zone", zone)),

@@ -11,19 +11,7 @@ namespace Podwire.Dns.Tests;
 /// <summary>The SPECS section 3 fixture (testdata/golden/dns-spec/manifests.yaml) and helpers to add to it.</summary>
 internal static class Fixture
 {
-    // Walks up from this source file, so builds with a private --artifacts-path still find testdata.
-    public static string Root => FindRoot();
-
-    private static string FindRoot([System.Runtime.CompilerServices.CallerFilePath] string self = "")
-    {
-        {
-            var dir = Path.GetDirectoryName(self);
-            while (dir is not null && !File.Exists(Path.Combine(dir, "Podwire.slnx"))) dir = Path.GetDirectoryName(dir);
-            return dir ?? throw new InvalidOperationException("repository root not found");
-        }
-    }
-
-    public static string SpecManifests => File.ReadAllText(Path.Combine(Root, "testdata/golden/dns-spec/manifests.yaml"));
+    public static string SpecManifests => File.ReadAllText(Path.Combine(Repo.Root, "testdata/golden/dns-spec/manifests.yaml"));
 
     /// <summary>default/kubernetes with a v6 ClusterIP 2001:db8::1 (vector 17).</summary>
     public const string V6Kubernetes = """

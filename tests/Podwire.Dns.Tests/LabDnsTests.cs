@@ -10,8 +10,6 @@ namespace Podwire.Dns.Tests;
 /// </summary>
 public sealed class LabDnsTests
 {
-    private static bool IsRoot => Environment.IsPrivilegedProcess && OperatingSystem.IsLinux();
-
     private const string Manifests = """
         apiVersion: v1
         kind: Node
@@ -74,18 +72,17 @@ public sealed class LabDnsTests
           containers: [{name: c}]
         """;
 
-    [Fact]
+    [RootFact("brings up a lab", Tools = new[] { "dig", "getent", "curl" })]
     public void PodsResolveThroughTheirResolvConf()
     {
-        if (!IsRoot) return;
-        string cluster = "t" + Guid.NewGuid().ToString("N")[..7];
         var dir = Directory.CreateTempSubdirectory("pw-labdns-");
         File.WriteAllText(Path.Combine(dir.FullName, "cluster.yaml"), Manifests);
         try
         {
-            var up = PodwireCli.Run("up", "-f", dir.FullName, "--cluster", cluster);
-            Assert.True(up.ExitCode == 0, up.Stderr);
-            PodwireCli.Result Exec(string pod, params string[] cmd) => PodwireCli.Run(["exec", pod, "--cluster", cluster, "--", .. cmd]);
+            // Disposed (down, and nothing of it left: namespaces, /etc/netns, state) before the folder goes.
+            using var lab = new TestLab(dir.FullName);
+            string cluster = lab.Name;
+            RunResult Exec(string pod, params string[] cmd) => lab.Exec(pod, cmd);
 
             Assert.Equal(
                 "# Kubernetes-managed resolv.conf (podwire lab).\nsearch prod.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\noptions ndots:5\n",
@@ -147,13 +144,6 @@ public sealed class LabDnsTests
             Assert.NotEqual(0, cut.ExitCode);
             Assert.Contains("timed out", cut.Stdout);
         }
-        finally
-        {
-            var down = PodwireCli.Run("down", "--cluster", cluster);
-            dir.Delete(true);
-            Assert.Equal(0, down.ExitCode);
-            Assert.Empty(Directory.Exists("/etc/netns") ? Directory.GetDirectories("/etc/netns", $"pw-{cluster}-*") : []);
-            Assert.Empty(Directory.Exists("/run/netns") ? Directory.GetFiles("/run/netns", $"pw-{cluster}-*") : []);
-        }
+        finally { dir.Delete(true); }
     }
 }

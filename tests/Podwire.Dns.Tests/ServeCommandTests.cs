@@ -12,8 +12,8 @@ public sealed class ServeCommandTests
         try
         {
             File.WriteAllText(Path.Combine(dir.FullName, "spec.yaml"), Fixture.SpecManifests);
-            int port = PodwireCli.FreePort();
-            using var p = Process.Start(PodwireCli.Start("dns", "serve", "-f", dir.FullName, "--listen", $"127.0.0.1:{port}", "--ttl", "9"))!;
+            int port = Loopback.FreePort();
+            using var p = Process.Start(PodwireCli.StartInfo("dns", "serve", "-f", dir.FullName, "--listen", $"127.0.0.1:{port}", "--ttl", "9"))!;
             try
             {
                 DigResult r = Wait(() => Dig.Run(port, "web.prod.svc.cluster.local.", "A"), x => x.Status == "NOERROR", TimeSpan.FromSeconds(600));
@@ -48,7 +48,7 @@ public sealed class ServeCommandTests
     [Fact]
     public void Serve_BadListenAddress_IsAnInputError()
     {
-        var r = PodwireCli.Run("dns", "serve", "-f", Path.Combine(Fixture.Root, "testdata/golden/dns-spec/manifests.yaml"), "--listen", "nonsense");
+        var r = PodwireCli.Run("dns", "serve", "-f", Path.Combine(Repo.Root, "testdata/golden/dns-spec/manifests.yaml"), "--listen", "nonsense");
         Assert.Equal(2, r.ExitCode);
         Assert.Contains("--listen: Invalid value", r.Stderr);
     }
@@ -56,9 +56,9 @@ public sealed class ServeCommandTests
     [Fact]
     public void DnsQueryCommand_StillAnswers()
     {
-        var r = PodwireCli.Run("dns", "-f", Path.Combine(Fixture.Root, "testdata/golden/dns-spec/manifests.yaml"), "dns-version.cluster.local.", "TXT", "-o", "json");
+        var r = PodwireCli.Run("dns", "-f", Path.Combine(Repo.Root, "testdata/golden/dns-spec/manifests.yaml"), "dns-version.cluster.local.", "TXT", "-o", "json");
         Assert.Equal(0, r.ExitCode);
-        Assert.Equal(File.ReadAllText(Path.Combine(Fixture.Root, "testdata/golden/dns-spec/01-version-txt.out")).Trim(), r.Stdout.Trim());
+        Assert.Equal(File.ReadAllText(Path.Combine(Repo.Root, "testdata/golden/dns-spec/01-version-txt.out")).Trim(), r.Stdout.Trim());
     }
 
     internal static T Wait<T>(Func<T> probe, Func<T, bool> done, TimeSpan limit)

@@ -9,12 +9,9 @@ namespace Podwire.Lab.Tests;
 /// <summary>The lab's add-ons (DNS pods, ingress controller) laid over the user's cluster without moving anything the analyzer predicted.</summary>
 public class LabSystemTests
 {
-    private static string Root([System.Runtime.CompilerServices.CallerFilePath] string here = "") =>
-        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(here)!, "..", ".."));
-
     private static DerivedCluster Examples()
     {
-        var loaded = ClusterLoader.Load([Path.Combine(Root(), "examples")], new ClusterOptions());
+        var loaded = ClusterLoader.Load([Path.Combine(Repo.Root, "examples")], new ClusterOptions());
         Assert.True(loaded.Ok, string.Join("\n", loaded.Problems));
         return ControlPlane.Derive(loaded.Model!);
     }

@@ -1,18 +1,6 @@
-using System.Security.Cryptography;
 using Podwire.Datapath;
 
 namespace Podwire.Lab.Tests.Probe;
-
-/// <summary>A fact that runs only as root on Linux (it touches the kernel); skipped elsewhere.</summary>
-public sealed class RootFactAttribute : FactAttribute
-{
-    public RootFactAttribute()
-    {
-        if (!IsRoot) Skip = "needs root on Linux (creates network namespaces)";
-    }
-
-    public static bool IsRoot => OperatingSystem.IsLinux() && Environment.IsPrivilegedProcess;
-}
 
 /// <summary>
 /// Two namespaces joined by a veth pair: "server" 10.250.0.1/30 and "client" 10.250.0.2/30, names
@@ -29,17 +17,18 @@ public sealed class ProbeNetwork : IDisposable
     public string ServerLink { get; }
     public string ClientLink { get; }
 
+    private readonly NetnsSandbox sandbox = new();
+
     public ProbeNetwork()
     {
-        var id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
-        Prefix = $"pw-t{id}-";
-
+        Prefix = sandbox.Prefix;
+        var id = Prefix["pw-t".Length..^1]; // the links need names of their own, within IFNAMSIZ
         Server = Prefix + "srv";
         Client = Prefix + "cli";
         try
         {
-            Ip("netns", "add", Server);
-            Ip("netns", "add", Client);
+            sandbox.Add("srv");
+            sandbox.Add("cli");
             var a = ServerLink = $"pwt{id}s";
             var b = ClientLink = $"pwt{id}c";
             Ip("link", "add", a, "netns", Server, "type", "veth", "peer", b, "netns", Client);
@@ -56,7 +45,7 @@ public sealed class ProbeNetwork : IDisposable
     }
 
     /// <summary>A fresh "pw-t&lt;random&gt;-" prefix for namespaces a test creates itself.</summary>
-    public static string UniquePrefix() => $"pw-t{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}-";
+    public static string UniquePrefix() => NetnsSandbox.UniquePrefix();
 
     public static CommandResult Run(string program, params string[] args) => ProcessRunner.Instance.Run(program, args);
 
@@ -77,9 +66,5 @@ public sealed class ProbeNetwork : IDisposable
     public static CommandResult Exec(string netns, string program, params string[] args) =>
         Run("ip", ["netns", "exec", netns, program, .. args]);
 
-    public void Dispose()
-    {
-        foreach (var ns in new[] { Server, Client })
-            if (Netns.Exists(ns)) Run("ip", "netns", "del", ns);
-    }
+    public void Dispose() => sandbox.Dispose();
 }

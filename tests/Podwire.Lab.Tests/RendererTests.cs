@@ -13,9 +13,6 @@ namespace Podwire.Lab.Tests;
 /// </summary>
 public class RendererTests
 {
-    private static string Root([System.Runtime.CompilerServices.CallerFilePath] string here = "") =>
-        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(here)!, "..", ".."));
-
     private static LabPlan Plan(string backend, out IPodNetwork be)
     {
         var yaml = """
@@ -38,7 +35,7 @@ public class RendererTests
         var plan = Plan(backend, out var be);
         var text = string.Concat(LabRenderer.CreateNamespaces(plan).Select(l => $"ip {l}\n")) + LabRenderer.Underlay(plan).Render() +
                    string.Concat(plan.Nodes.Select(n => LabRenderer.Node(plan, n, be).Render()));
-        var path = Path.Combine(Root(), "testdata", "lab", backend + ".txt");
+        var path = Path.Combine(Repo.Root, "testdata", "lab", backend + ".txt");
         if (Environment.GetEnvironmentVariable("UPDATE_GOLDEN") == "1") File.WriteAllText(path, text);
         Assert.Equal(File.ReadAllText(path), text);
     }

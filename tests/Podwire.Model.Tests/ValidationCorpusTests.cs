@@ -12,7 +12,7 @@ namespace Podwire.Model.Tests;
 /// </summary>
 public class ValidationCorpusTests
 {
-    private static readonly string Dir = Path.Combine(ValidationTestKit.Root(), "testdata", "invalid");
+    private static readonly string Dir = Path.Combine(Repo.Root, "testdata", "invalid");
 
     public static TheoryData<string> Cases()
     {

@@ -124,12 +124,4 @@ internal static class ValidationTestKit
         mutate?.Invoke(d.Spec);
         return d;
     }
-
-    public static string Root([System.Runtime.CompilerServices.CallerFilePath] string file = "")
-    {
-        // Tests run from an artifacts folder outside the tree; find the repo from this source file.
-        var dir = System.IO.Path.GetDirectoryName(file);
-        while (dir is not null && !File.Exists(System.IO.Path.Combine(dir, "Podwire.slnx"))) dir = System.IO.Path.GetDirectoryName(dir);
-        return dir ?? throw new InvalidOperationException("repo root not found");
-    }
 }

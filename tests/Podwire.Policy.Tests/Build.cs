@@ -9,8 +9,7 @@ internal static class Build
 {
     public static Pod Pod(string ns, string name, Labels labels, string? ip, string? node = null, bool hostNetwork = false,
         IReadOnlyList<ContainerPort>? ports = null) =>
-        new(ns, name, labels, Labels.Empty, node, ip, ip is null ? [] : [ip], hostNetwork, null, null, "default", "ClusterFirst", null,
-            ports ?? [], ["c"], null, true, false, "Running", null, SourceLocation.Generated);
+        new PodBuilder(ns, name).Labels(labels).Node(node).Ip(ip).HostNetwork(hostNetwork).Ports(ports ?? []).Build();
 
     public static ClusterNamespace Namespace(string name, Labels labels) =>
         new(name, labels.With(ClusterNamespace.NameLabel, name), Labels.Empty, SourceLocation.Generated);

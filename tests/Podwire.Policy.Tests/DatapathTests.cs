@@ -89,13 +89,12 @@ public class DatapathTests
         Assert.Equal("table inet podwire-policy {}\ndelete table inet podwire-policy\ntable inet podwire-policy {\n}\n", t);
     }
 
-    [Fact]
+    [RootFact]
     public void EveryRulesetOfTheCorpusLoadsInTheKernel()
     {
-        if (!Environment.IsPrivilegedProcess || !OperatingSystem.IsLinux()) return;
-        string netns = "pw-t" + Guid.NewGuid().ToString("N")[..7] + "-nft";
+        using var ns = new TestNetns("nft");
+        string netns = ns.Name;
         var dir = Directory.CreateTempSubdirectory("pw-nftcheck-").FullName;
-        Run("ip", "netns", "add", netns);
         try
         {
             var failures = new List<string>();
@@ -120,11 +119,7 @@ public class DatapathTests
             Assert.Equal(0, Run("ip", "netns", "exec", netns, "nft", "-f", last).Code);
             Assert.Equal(0, Run("ip", "netns", "exec", netns, "nft", "list", "table", "inet", "podwire-policy").Code);
         }
-        finally
-        {
-            Run("ip", "netns", "del", netns);
-            Directory.Delete(dir, true);
-        }
+        finally { Directory.Delete(dir, true); }
     }
 
     private static (int Code, string Err) Run(string program, params string[] args)

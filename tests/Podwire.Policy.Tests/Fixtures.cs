@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using Podwire.Controllers;
 using Podwire.Model;
 using Podwire.Sources;
@@ -8,10 +7,7 @@ namespace Podwire.Policy.Tests;
 /// <summary>Loads manifests the way the CLI does and wraps the model as a derived cluster (addresses come from the manifests).</summary>
 internal static class Fixtures
 {
-    public static string RepoRoot([CallerFilePath] string here = "") =>
-        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(here)!, "..", ".."));
-
-    public static string TestData(params string[] parts) => Path.Combine([RepoRoot(), "testdata", .. parts]);
+    public static string TestData(params string[] parts) => Repo.PathOf(["testdata", .. parts]);
 
     public static DerivedCluster Load(params string[] paths)
     {

@@ -6,17 +6,14 @@ namespace Podwire.Proxy.Tests;
 /// <summary>Deleting conntrack entries over ctnetlink, in a throwaway namespace with real UDP flows. Root only.</summary>
 public sealed class ConntrackKernelTests
 {
-    private static bool IsRoot => Environment.IsPrivilegedProcess && OperatingSystem.IsLinux();
-
-    [Fact]
+    [RootFact]
     public void DeletesExactlyTheMatchingFlows()
     {
-        if (!IsRoot) return;
-        using var ns = new KernelCheckTests.ThrowawayNetns();
-        Assert.Equal(0, ns.Exec("ip", "link", "set", "lo", "up").Code);
+        using var ns = new TestNetns("proxy");
+        Assert.Equal(0, ns.Exec("ip", "link", "set", "lo", "up").ExitCode);
         // Any ct expression makes the namespace track connections.
         var nft = ns.Nft("add table ip t\nadd chain ip t out { type filter hook output priority 0; }\nadd rule ip t out ct state new counter\n");
-        Assert.True(nft.Code == 0, nft.Err);
+        Assert.True(nft.ExitCode == 0, nft.Stderr);
         // Three UDP flows from one source port: to 9999 (answered, so a reply tuple from there), 9998 and 9997.
         var send = ns.Exec("python3", "-c", """
             import socket
@@ -25,7 +22,7 @@ public sealed class ConntrackKernelTests
             for port in (9999, 9998, 9997): c.sendto(b"x", ("127.0.0.1", port))
             data, peer = srv.recvfrom(10); srv.sendto(b"y", peer)
             """);
-        Assert.True(send.Code == 0, send.Err);
+        Assert.True(send.ExitCode == 0, send.Stderr);
         var lo = IPAddress.Loopback;
         using var socket = NfTablesSocket.Open(ns.Name);
         // The reply must come from the given source and port.

@@ -7,8 +7,6 @@ namespace Podwire.Proxy.Tests;
 /// <summary>The golden corpus under testdata/proxy and a loader for inline manifests.</summary>
 internal static class Corpus
 {
-    public static readonly string Root = FindRoot();
-
     /// <summary>A third web pod for the clusterip case (appended to its manifests: one endpoint more).</summary>
     public const string ThirdWebPod = """
 
@@ -21,14 +19,7 @@ internal static class Corpus
           containers: [{name: c, ports: [{containerPort: 8080, name: http}, {containerPort: 5353, protocol: UDP, name: dns}]}]
         """;
 
-    private static string FindRoot([System.Runtime.CompilerServices.CallerFilePath] string thisFile = "")
-    {
-        for (var d = new DirectoryInfo(Path.GetDirectoryName(thisFile)!); d is not null; d = d.Parent)
-            if (File.Exists(Path.Combine(d.FullName, "Podwire.slnx"))) return d.FullName;
-        throw new InvalidOperationException("repository root not found");
-    }
-
-    public static string Dir => Path.Combine(Root, "testdata", "proxy");
+    public static string Dir => Repo.PathOf("testdata", "proxy");
 
     public static IEnumerable<object[]> Cases() =>
         Directory.GetDirectories(Dir).Select(Path.GetFileName).Order(StringComparer.Ordinal).Select(c => new object[] { c! });

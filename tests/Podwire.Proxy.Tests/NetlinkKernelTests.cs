@@ -13,33 +13,31 @@ namespace Podwire.Proxy.Tests;
 /// </summary>
 public sealed class NetlinkKernelTests
 {
-    private static bool IsRoot => Environment.IsPrivilegedProcess && OperatingSystem.IsLinux();
-
     public static IEnumerable<object[]> Cases() => Corpus.Cases();
 
     private static readonly NftRunner InProcessNft = new(ProcessRunner.Instance);
 
     /// <summary>The lab's way: nft in-process (libnftables), elements over netlink.</summary>
-    private static ProxySyncer NetlinkSyncer(KernelCheckTests.ThrowawayNetns ns) =>
+    private static ProxySyncer NetlinkSyncer(TestNetns ns) =>
         new((_, args, stdin) => InProcessNft.Run(ns.Name, args, stdin), _ =>
         {
             InProcessNft.Reset(ns.Name);
             return NfTablesSocket.Open(ns.Name);
         });
 
-    private static string List(KernelCheckTests.ThrowawayNetns ns)
+    private static string List(TestNetns ns)
     {
         var r = ns.Exec("nft", "list", "table", "ip", ProxyLayout.Table);
-        Assert.True(r.Code == 0, r.Err);
-        return r.Out;
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        return r.Stdout;
     }
 
     /// <summary>The table as the text path loads it, in a namespace of its own.</summary>
     private static string ListedByText(ProxyState s)
     {
-        using var ns = new KernelCheckTests.ThrowawayNetns();
+        using var ns = new TestNetns("proxy");
         var r = ns.Nft(ProxyRenderer.RenderFull(s));
-        Assert.True(r.Code == 0, r.Err);
+        Assert.True(r.ExitCode == 0, r.Stderr);
         return List(ns);
     }
 
@@ -56,16 +54,15 @@ public sealed class NetlinkKernelTests
         return listing;
     }
 
-    [Theory]
+    [RootTheory]
     [MemberData(nameof(Cases))]
     public void NetlinkLoadsExactlyWhatTheTextPathLoads(string name)
     {
-        if (!IsRoot) return;
         var cluster = Corpus.LoadCase(name);
         foreach (var node in cluster.Nodes)
         {
             var state = ProxyCompiler.Compile(cluster, node.Name);
-            using var ns = new KernelCheckTests.ThrowawayNetns();
+            using var ns = new TestNetns("proxy");
             using var syncer = NetlinkSyncer(ns);
             var r = syncer.Sync(node.Name, state);
             Assert.True(r.Ok, r.Error);
@@ -74,15 +71,14 @@ public sealed class NetlinkKernelTests
         }
     }
 
-    [Fact]
+    [RootFact]
     public void DeltasAndAFullResyncOverAnOldTableEndInTheSameTable()
     {
-        if (!IsRoot) return;
         var text = File.ReadAllText(Path.Combine(Corpus.Dir, "clusterip", "manifests.yaml"));
         var tracker = new ProxyChangeTracker("node-1");
         var a = tracker.Update(Corpus.LoadYaml(text)).State;
         var u = tracker.Update(Corpus.LoadYaml(text + Corpus.ThirdWebPod));
-        using var ns = new KernelCheckTests.ThrowawayNetns();
+        using var ns = new TestNetns("proxy");
         using (var syncer = NetlinkSyncer(ns))
         {
             Assert.True(syncer.Sync("node-1", a).Ok);
@@ -105,11 +101,10 @@ public sealed class NetlinkKernelTests
         }
     }
 
-    [Fact]
+    [RootFact]
     public void InProcessNftRunsInItsNamespaceOnly()
     {
-        if (!IsRoot) return;
-        using var ns = new KernelCheckTests.ThrowawayNetns();
+        using var ns = new TestNetns("proxy");
         using var nft = new NftRunner(ProcessRunner.Instance);
         Assert.True(nft.InProcess, "libnftables.so.1 should load on this machine");
         string table = "pwlib" + Guid.NewGuid().ToString("N")[..8];
@@ -118,8 +113,8 @@ public sealed class NetlinkKernelTests
             var r = nft.Run(ns.Name, ["-f", "-"], $"add table ip {table}\nadd chain ip {table} c{i}\n");
             Assert.True(r.Ok, r.Stderr);
         }
-        Assert.Contains($"table ip {table}", ns.Exec("nft", "list", "tables").Out);
-        Assert.DoesNotContain(table, KernelCheckTests.Run("nft", ["list", "tables"]).Out); // the host's own namespace
+        Assert.Contains($"table ip {table}", ns.Exec("nft", "list", "tables").Stdout);
+        Assert.DoesNotContain(table, Programs.Run("nft", "list", "tables").Stdout); // the host's own namespace
         var listed = nft.Run(ns.Name, ["list", "chains", "ip"]);
         Assert.True(listed.Ok, listed.Stderr);
         Assert.Contains("chain c2 {", listed.Stdout);
@@ -129,13 +124,12 @@ public sealed class NetlinkKernelTests
         Assert.Equal("", nft.Run(ns.Name, ["-f", "-"], $"delete table ip {table}\n").Stderr);
     }
 
-    [Fact]
+    [RootFact]
     public void AFailingBatchNamesTheStepAndErrnoAndAppliesNothing()
     {
-        if (!IsRoot) return;
         var state = ProxyCompiler.Compile(Corpus.LoadCase("clusterip"), "node-1");
-        using var ns = new KernelCheckTests.ThrowawayNetns();
-        Assert.Equal(0, ns.Nft(ProxyRenderer.RenderFull(state)).Code);
+        using var ns = new TestNetns("proxy");
+        Assert.Equal(0, ns.Nft(ProxyRenderer.RenderFull(state)).ExitCode);
         var before = List(ns);
         using var socket = NfTablesSocket.Open(ns.Name);
         var batch = new NftElementBatch(NftFamily.Ip, ProxyLayout.Table)
@@ -156,65 +150,56 @@ public sealed class NetlinkKernelTests
         Assert.Contains("10.244.0.99 . 10.244.0.99", List(ns));
     }
 
-    [Fact]
+    [RootFact]
     public void ConnectionsFlowThroughElementsWrittenOverNetlink()
     {
-        if (!IsRoot) return;
-        string tag = "pw-t" + Guid.NewGuid().ToString("N")[..7];
-        string node = tag + "-node", client = tag + "-client", server = tag + "-server";
+        using var sandbox = new NetnsSandbox();
+        string node = sandbox.Add("node"), client = sandbox.Add("client"), server = sandbox.Add("server");
         var runner = ProcessRunner.Instance;
-        try
+        new IpBatch(node).Add("link set lo up")
+            .Add($"link add c0 type veth peer name eth0 netns {client}").Add($"link add s0 type veth peer name eth0 netns {server}")
+            .Add("addr add 10.244.0.1/24 dev c0").Add("link set c0 up").Add("addr add 10.244.1.1/24 dev s0").Add("link set s0 up")
+            .Apply(runner);
+        foreach (var (ns, ip, gw) in new[] { (client, "10.244.0.2/24", "10.244.0.1"), (server, "10.244.1.2/24", "10.244.1.1") })
+            new IpBatch(ns).Add("link set lo up").Add($"addr add {ip} dev eth0").Add("link set eth0 up").Add($"route add default via {gw}").Apply(runner);
+        Netns.RunIn(node, () => { File.WriteAllText("/proc/sys/net/ipv4/ip_forward", "1"); return 0; });
+        using var listener = Netns.RunIn(server, () =>
         {
-            foreach (var n in new[] { node, client, server }) Assert.Equal(0, runner.Run("ip", ["netns", "add", n]).ExitCode);
-            new IpBatch(node).Add("link set lo up")
-                .Add($"link add c0 type veth peer name eth0 netns {client}").Add($"link add s0 type veth peer name eth0 netns {server}")
-                .Add("addr add 10.244.0.1/24 dev c0").Add("link set c0 up").Add("addr add 10.244.1.1/24 dev s0").Add("link set s0 up")
-                .Apply(runner);
-            foreach (var (ns, ip, gw) in new[] { (client, "10.244.0.2/24", "10.244.0.1"), (server, "10.244.1.2/24", "10.244.1.1") })
-                new IpBatch(ns).Add("link set lo up").Add($"addr add {ip} dev eth0").Add("link set eth0 up").Add($"route add default via {gw}").Apply(runner);
-            Netns.RunIn(node, () => { File.WriteAllText("/proc/sys/net/ipv4/ip_forward", "1"); return 0; });
-            using var listener = Netns.RunIn(server, () =>
-            {
-                var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-                s.Bind(new IPEndPoint(IPAddress.Any, 8080));
-                s.Listen(16);
-                return s;
-            });
-            _ = Task.Run(async () =>
-            {
-                while (true)
-                {
-                    try { using var c = await listener.AcceptAsync(); await c.SendAsync("hello"u8.ToArray()); }
-                    catch (Exception) { return; }
-                }
-            });
-
-            var spec = TrackerTests.Spec.Plain(3);
-            spec.Services[1].Endpoints.Clear();
-            spec.Services[1].Endpoints.Add(new TrackerTests.Ep("10.244.1.2", true, false, "node-1"));
-            var tracker = new ProxyChangeTracker("node-1");
-            using var syncer = new ProxySyncer((_, args, stdin) => runner.Run("nsenter", ["--net=" + Netns.PathOf(node), "nft", .. args], stdin),
-                _ => NfTablesSocket.Open(node));
-            var full = syncer.Sync("node-1", tracker.Update(spec.Derive()).State);
-            Assert.True(full.Ok, full.Error);
-            Assert.Equal("hello", Connect(client, "10.96.1.1"));
-
-            // The endpoint goes away: a delta over netlink moves the VIP to no-endpoints → reset.
-            spec.Services[1].Endpoints.Clear();
-            var u = tracker.Update(spec.Derive());
-            var delta = syncer.Sync("node-1", u.State, u.Touched);
-            Assert.True(delta.Ok && !delta.Full, delta.Error);
-            Assert.Equal("refused", Connect(client, "10.96.1.1"));
-
-            spec.Services[1].Endpoints.Add(new TrackerTests.Ep("10.244.1.2", true, false, "node-1"));
-            u = tracker.Update(spec.Derive());
-            Assert.True(syncer.Sync("node-1", u.State, u.Touched).Ok);
-            Assert.Equal("hello", Connect(client, "10.96.1.1"));
-        }
-        finally
+            var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            s.Bind(new IPEndPoint(IPAddress.Any, 8080));
+            s.Listen(16);
+            return s;
+        });
+        _ = Task.Run(async () =>
         {
-            foreach (var n in new[] { client, server, node }) runner.Run("ip", ["netns", "del", n]);
-        }
+            while (true)
+            {
+                try { using var c = await listener.AcceptAsync(); await c.SendAsync("hello"u8.ToArray()); }
+                catch (Exception) { return; }
+            }
+        });
+
+        var spec = TrackerTests.Spec.Plain(3);
+        spec.Services[1].Endpoints.Clear();
+        spec.Services[1].Endpoints.Add(new TrackerTests.Ep("10.244.1.2", true, false, "node-1"));
+        var tracker = new ProxyChangeTracker("node-1");
+        using var syncer = new ProxySyncer((_, args, stdin) => runner.Run("nsenter", ["--net=" + Netns.PathOf(node), "nft", .. args], stdin),
+            _ => NfTablesSocket.Open(node));
+        var full = syncer.Sync("node-1", tracker.Update(spec.Derive()).State);
+        Assert.True(full.Ok, full.Error);
+        Assert.Equal("hello", Connect(client, "10.96.1.1"));
+
+        // The endpoint goes away: a delta over netlink moves the VIP to no-endpoints → reset.
+        spec.Services[1].Endpoints.Clear();
+        var u = tracker.Update(spec.Derive());
+        var delta = syncer.Sync("node-1", u.State, u.Touched);
+        Assert.True(delta.Ok && !delta.Full, delta.Error);
+        Assert.Equal("refused", Connect(client, "10.96.1.1"));
+
+        spec.Services[1].Endpoints.Add(new TrackerTests.Ep("10.244.1.2", true, false, "node-1"));
+        u = tracker.Update(spec.Derive());
+        Assert.True(syncer.Sync("node-1", u.State, u.Touched).Ok);
+        Assert.Equal("hello", Connect(client, "10.96.1.1"));
     }
 
     private static string Connect(string netns, string vip) => Netns.RunIn(netns, () =>

@@ -255,10 +255,10 @@ public sealed class TrackerTests
                 var ports = new List<ServicePort> { new("http", Protocol.TCP, 80, PortRef.Of(8080), null, null) };
                 if (spec.Udp) ports.Add(new ServicePort("dns", Protocol.UDP, 53, PortRef.Of(5353), null, null));
                 var annotations = spec.Topology ? Labels.Of(("service.kubernetes.io/topology-mode", "Auto")) : Labels.Empty;
-                services.Add(new Service("default", name, Labels.Empty, annotations, spec.Type, null, vip, [vip], ports,
-                    spec.Type == ServiceType.ExternalName ? "example.com" : null, [.. spec.ExternalIPs], spec.Affinity, 30,
-                    spec.Etl && spec.Type is ServiceType.LoadBalancer or ServiceType.NodePort, spec.Itl, null, false, null, null, true, [],
-                    ["IPv4"], null, loc) { LoadBalancerSourceRanges = spec.SourceRanges });
+                services.Add(new ServiceBuilder("default", name).Annotations(annotations).Type(spec.Type).ClusterIp(vip).Ports(ports)
+                    .ExternalName(spec.Type == ServiceType.ExternalName ? "example.com" : null).ExternalIps([.. spec.ExternalIPs])
+                    .SessionAffinity(spec.Affinity, 30).ExternalTrafficLocal(spec.Etl && spec.Type is ServiceType.LoadBalancer or ServiceType.NodePort)
+                    .InternalTrafficLocal(spec.Itl).IpFamilies("IPv4").SourceRanges(spec.SourceRanges).At(loc).Build());
                 var eps = spec.Endpoints.Select(e => new Endpoint([e.Ip], new EndpointConditions(e.Ready, e.Ready || e.Terminating, e.Terminating),
                     null, e.Node, e.Node == "node-1" ? "z1" : "z2", null, [e.Node == "node-1" ? "z1" : "z2"])).ToList();
                 slices.Add(new EndpointSlice("default", name + "-1", name, "IPv4",

@@ -14,16 +14,14 @@ internal static class Build
     public static Pod Pod(string ns, string name, string? ip, string? node = "node-1", bool ready = true,
         string? hostname = null, string? subdomain = null, string dnsPolicy = "ClusterFirst",
         bool hostNetwork = false, DnsConfig? dnsConfig = null, bool terminating = false) =>
-        new(ns, name, Labels.Of(("app", name)), Labels.Empty, node, ip, ip is null ? [] : [ip], hostNetwork,
-            hostname, subdomain, "default", dnsPolicy, dnsConfig, [], ["c"], null, ready, terminating, "Running", null, Loc);
+        new PodBuilder(ns, name).Labels(("app", name)).Node(node).Ip(ip).HostNetwork(hostNetwork).Hostname(hostname).Subdomain(subdomain)
+            .DnsPolicy(dnsPolicy).DnsConfig(dnsConfig).Ready(ready).Terminating(terminating).At(Loc).Build();
 
     public static ServicePort Port(string? name, int port, Protocol protocol = Protocol.TCP, int? target = null) =>
         new(name, protocol, port, PortRef.Of(target ?? port), null, null);
 
     public static Service Svc(string ns, string name, string? clusterIp, params ServicePort[] ports) =>
-        new(ns, name, Labels.Empty, Labels.Empty, ServiceType.ClusterIP, Labels.Of(("app", name)), clusterIp,
-            clusterIp is null ? [] : [clusterIp], ports, null, [], false, 10800, false, false, null, false,
-            null, null, true, [], [], null, Loc);
+        new ServiceBuilder(ns, name).Selector(("app", name)).ClusterIp(clusterIp).Ports(ports).SessionAffinity(false, 10800).At(Loc).Build();
 
     public static Service Headless(string ns, string name, params ServicePort[] ports) => Svc(ns, name, Service.None, ports);
 

@@ -36,7 +36,7 @@ public sealed class GoldenZoneTests
     [MemberData(nameof(Cases))]
     public void Zone_matches_golden(string name)
     {
-        string path = Path.Combine(RepoRoot(), "testdata", "dns", name, "zone.txt");
+        string path = Path.Combine(Repo.Root, "testdata", "dns", name, "zone.txt");
         string actual = Dump(ZoneFor(name));
         if (Environment.GetEnvironmentVariable("PODWIRE_UPDATE_GOLDEN") == "1")
         {
@@ -45,14 +45,5 @@ public sealed class GoldenZoneTests
         }
         Assert.True(File.Exists(path), $"missing golden file {path}");
         Assert.Equal(File.ReadAllText(path).ReplaceLineEndings("\n"), actual);
-    }
-
-    // Walks up from this source file, so builds with a private --artifacts-path still find testdata.
-    private static string RepoRoot([System.Runtime.CompilerServices.CallerFilePath] string source = "")
-    {
-        foreach (var start in new[] { Path.GetDirectoryName(source) ?? "", AppContext.BaseDirectory })
-            for (var dir = new DirectoryInfo(start); dir is not null && dir.Exists; dir = dir.Parent)
-                if (File.Exists(Path.Combine(dir.FullName, "Podwire.slnx"))) return dir.FullName;
-        throw new InvalidOperationException("Podwire.slnx not found above " + source);
     }
 }

@@ -6,9 +6,8 @@ namespace Podwire.Semantics.Tests;
 public sealed class SourceRangesTests
 {
     private static Service Lb(params string[] ranges) =>
-        new Service("default", "web", Labels.Empty, Labels.Empty, ServiceType.LoadBalancer, null, "10.96.0.20", ["10.96.0.20"], [],
-            null, ["172.18.254.7"], false, 0, false, false, null, false, null, null, true, ["172.18.255.1"], ["IPv4"], null, SourceLocation.Generated)
-        { LoadBalancerSourceRanges = ranges };
+        new ServiceBuilder("default", "web").Type(ServiceType.LoadBalancer).ClusterIp("10.96.0.20").ExternalIps(["172.18.254.7"])
+            .LoadBalancerIngress("172.18.255.1").IpFamilies("IPv4").SourceRanges(ranges).Build();
 
     [Fact]
     public void OnlyTheLoadBalancerAddressIsFiltered()

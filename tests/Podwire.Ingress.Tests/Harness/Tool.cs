@@ -1,28 +1,11 @@
-using System.Diagnostics;
-
 namespace Podwire.Ingress.Tests.Harness;
 
 /// <summary>Runs a command-line client (curl, openssl) and returns its exit code and output.</summary>
 public static class Tool
 {
-    public sealed record Result(int ExitCode, string Stdout, string Stderr);
-
-    public static async Task<Result> RunAsync(string file, IEnumerable<string> args, string? stdin = null)
-    {
-        var psi = new ProcessStartInfo(file)
-        {
-            RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false,
-        };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        if (stdin is not null) await p.StandardInput.WriteAsync(stdin);
-        p.StandardInput.Close();
-        var outTask = p.StandardOutput.ReadToEndAsync();
-        var errTask = p.StandardError.ReadToEndAsync();
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await p.WaitForExitAsync(cts.Token);
-        return new Result(p.ExitCode, await outTask, await errTask);
-    }
+    /// <summary>Runs FILE with ARGS; a client that hangs fails the test after 30 s.</summary>
+    public static Task<RunResult> RunAsync(string file, IEnumerable<string> args, string? stdin = null) =>
+        Programs.RunAsync(file, args, stdin, TimeSpan.FromSeconds(30));
 
     /// <summary>
     /// <c>curl</c> to http(s)://HOST:PORT/PATH with HOST resolved to 127.0.0.1 (<c>--resolve</c>):
