@@ -15,13 +15,18 @@ public abstract record LabRequest(string Op)
     public sealed record WaitReady() : LabRequest("wait-ready");
     public sealed record Status() : LabRequest("status");
     /// <param name="Staged">The folder the CLI staged the new manifests in, inside the lab's state folder (one per apply).</param>
-    public sealed record Apply(string Staged) : LabRequest("apply");
+    /// <param name="Nodes">A new count of generated nodes (<c>apply --nodes N</c>): nodes join or leave.</param>
+    public sealed record Apply(string Staged, int? Nodes = null) : LabRequest("apply");
     public sealed record Shutdown() : LabRequest("shutdown");
 
     public string ToJson() => LabProtocol.Message(w =>
     {
         w.WriteString("op", Op);
-        if (this is Apply a) w.WriteString("staged", a.Staged);
+        if (this is Apply a)
+        {
+            w.WriteString("staged", a.Staged);
+            if (a.Nodes is int n) w.WriteNumber("nodes", n);
+        }
     });
 
     /// <summary>The request on one line, or null with <paramref name="error"/> saying what is wrong.</summary>
@@ -38,7 +43,8 @@ public abstract record LabRequest(string Op)
                 case "wait-ready": return new WaitReady();
                 case "status": return new Status();
                 case "apply":
-                    if (doc.RootElement.TryGetProperty("staged", out var st) && st.ValueKind == JsonValueKind.String) return new Apply(st.GetString()!);
+                    if (doc.RootElement.TryGetProperty("staged", out var st) && st.ValueKind == JsonValueKind.String)
+                        return new Apply(st.GetString()!, doc.RootElement.TryGetProperty("nodes", out var n) && n.TryGetInt32(out var count) ? count : null);
                     error = "apply needs \"staged\", the folder of the new manifests";
                     return null;
                 case "shutdown": return new Shutdown();

@@ -199,7 +199,8 @@ public static class LabCommands
             var staged = $"{paths.ManifestDir}.new.{Environment.ProcessId}";
             LabCommon.StageManifests(files, staged);
             var state = LabState.Load(paths.StateFile);
-            if (pr.GetValue(Common.Nodes) is int nodes)
+            int? newNodes = pr.GetValue(Common.Nodes);
+            if (newNodes is int nodes)
             {
                 if (nodes < 1 || nodes > 1000) { Directory.Delete(staged, true); throw new CliException($"--nodes: Invalid value: {nodes}: must be between 1 and 1000"); }
                 state = state with { Nodes = nodes };
@@ -212,7 +213,7 @@ public static class LabCommands
                 throw new CliException($"{loaded.Problems.Count} problem(s) found; nothing was changed");
             }
             LabAnswer answer;
-            try { answer = new LabClient(paths.Socket).Call(new LabRequest.Apply(staged), line => ctx.Err.WriteLine(line)); }
+            try { answer = new LabClient(paths.Socket).Call(new LabRequest.Apply(staged, newNodes), line => ctx.Err.WriteLine(line)); }
             catch (IOException e) { throw new CliException($"apply to lab \"{name}\": {e.Message}", ExitCodes.Failed); }
             finally { if (Directory.Exists(staged)) Directory.Delete(staged, true); }
             if (answer.Error is { } err) throw new CliException(err, ExitCodes.Failed);

@@ -75,7 +75,7 @@ public sealed class DaemonServer(LabPaths paths, LabDaemon daemon, TextWriter lo
                         break;
                     case LabRequest.Apply a:
                         if (!InStateFolder(a.Staged)) { Send(LabProtocol.Error($"apply: {a.Staged} is not inside the lab's state folder {paths.Root}")); break; }
-                        var reply = daemon.Apply(a.Staged, p => Send(LabProtocol.Progress(p)));
+                        var reply = daemon.Apply(a.Staged, a.Nodes, p => Send(LabProtocol.Progress(p)));
                         Send(LabProtocol.Message(reply.Write));
                         break;
                     case LabRequest.Shutdown:

@@ -29,7 +29,7 @@ public sealed record DaemonConfig(ICommandRunner Runner, INodeKernel Kernel, IPo
 public sealed class LabDaemon : IDisposable
 {
     private readonly LabPaths _paths;
-    private readonly LabState _state;
+    private LabState _state;
     private readonly DaemonConfig _config;
     private readonly TextWriter _log;
     private readonly IPodNetwork _network;
@@ -156,7 +156,7 @@ public sealed class LabDaemon : IDisposable
     /// connections. Returns the reply, or throws <see cref="ConvergenceException"/> with a
     /// message for the CLI (the lab rolled back, or what is half-done).
     /// </summary>
-    public ApplyReply Apply(string staged, Action<string> progress)
+    public ApplyReply Apply(string staged, int? nodes, Action<string> progress)
     {
         if (!_work.Wait(0))
         {
@@ -167,7 +167,8 @@ public sealed class LabDaemon : IDisposable
         {
             var (phase, _) = Phase.Current;
             if (phase is not (LabPhase.Ready or LabPhase.Degraded)) throw new ConvergenceException($"the lab is {phase.Word()}, not ready");
-            var (cluster, problems) = LabCluster.Load(_state, staged);
+            var state = nodes is int n ? _state with { Nodes = n } : _state;
+            var (cluster, problems) = LabCluster.Load(state, staged);
             if (cluster is null) throw new ConvergenceException(string.Join("\n", problems.Select(p => p.ToString())));
             var next = LabPlan.Build(cluster, _plan!.Options, _network);
             var preview = LabDelta.Between(_convergence.Nodes, _convergence.Pods, next);
@@ -188,6 +189,7 @@ public sealed class LabDaemon : IDisposable
             Directory.Move(staged, _paths.ManifestDir);
             _plan = next;
             _cluster = cluster;
+            if (state != _state) { state.Save(_paths.StateFile); _state = state; }
             LabCluster.WritePins(_state, cluster);
             SyncComponents();
             _workloads.ReloadIngress(delta.PodsAdded.Select(p => p.Key).ToHashSet(StringComparer.Ordinal));

@@ -58,7 +58,7 @@ public sealed class ProcessAgent(string name, string node, string netns, string 
 /// to 30 s, as kubelet's crash-loop back-off does, shortened for a lab) so a broken agent does
 /// not spin. Thread-safe: the daemon checks from a timer while apply adds and removes nodes.
 /// </summary>
-public sealed class AgentSupervisor(TextWriter log) : IDisposable
+public sealed class AgentSupervisor(TextWriter log, TimeSpan? firstBackoff = null) : IDisposable
 {
     private sealed class Entry(IPodNetworkAgent agent)
     {
@@ -66,7 +66,7 @@ public sealed class AgentSupervisor(TextWriter log) : IDisposable
         public AgentHealth Health = AgentHealth.Starting;
         public int Restarts;
         public string? LastError;
-        public TimeSpan Backoff = TimeSpan.FromSeconds(1);
+        public TimeSpan Backoff;
         public readonly Stopwatch SinceFailure = new();
     }
 
@@ -79,7 +79,7 @@ public sealed class AgentSupervisor(TextWriter log) : IDisposable
     {
         foreach (var a in agents)
         {
-            var e = new Entry(a);
+            var e = new Entry(a) { Backoff = firstBackoff ?? TimeSpan.FromSeconds(1) };
             lock (_gate) _agents[a.Name] = e;
             TryStart(e);
         }
@@ -119,6 +119,7 @@ public sealed class AgentSupervisor(TextWriter log) : IDisposable
             SafeStop(e);
             e.Restarts++;
             e.Backoff = e.Backoff * 2 > MaxBackoff ? MaxBackoff : e.Backoff * 2;
+            log.WriteLine($"agent {e.Agent.Name}: restart {e.Restarts}");
             TryStart(e);
         }
     }
