@@ -58,7 +58,7 @@ public sealed class TruncationTests
     }
 
     [Fact]
-    public void UpstreamReplyLargerThanTheClientsLimit_RelayedAsTruncated()
+    public async Task UpstreamReplyLargerThanTheClientsLimit_RelayedAsTruncated()
     {
         // A fake upstream that answers every query with 2,000 bytes (id and question echoed, then padding).
         using var upstream = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
@@ -78,7 +78,7 @@ public sealed class TruncationTests
         using var server = Fixture.Start(Fixture.Zone(), Wire.HangBound, (IPEndPoint)upstream.LocalEndPoint!);
         var query = Pkt.Cat(Pkt.Header(ar: 1), Pkt.Question("www.example.org."), Pkt.Opt(size: 4096));
         var r = Wire.UdpReply(new IPEndPoint(IPAddress.Loopback, server.Port), query);
-        Assert.True(answering.Wait(Wire.HangBound));
+        await answering.WaitAsync(Wire.HangBound);
         Assert.True(r.Truncated);
         Assert.True(r.HasOpt);
         Assert.Equal(12 + Pkt.Question("www.example.org.").Length + 11, r.Raw!.Length);
