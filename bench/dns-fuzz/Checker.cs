@@ -83,8 +83,12 @@ internal sealed class Checker
         bool oursRead = verdict is DnsQueryError.None or DnsQueryError.Refused or DnsQueryError.BadVers;
         if (theirs is null)
         {
-            Count(oursRead ? $"differential: ARSoft rejects ({why}), ours reads" : "differential: both reject");
-            if (oursRead) Example("ARSoft rejects, ours reads", packet);
+            if (!oursRead) { Count("differential: both reject"); return; }
+            Count($"differential: ARSoft rejects ({why}), ours reads");
+            // Is it the question ARSoft objects to, or only what follows it (records, OPT contents)?
+            if (QuestionAloneParses(packet, q.QuestionLength)) Count("differential: ARSoft rejects, ours reads: ARSoft reads the question alone");
+            else Fail("ARSoft rejects the question that ours reads", packet);
+            Example("ARSoft rejects, ours reads", packet);
             return;
         }
         if (!oursRead)
@@ -103,6 +107,14 @@ internal sealed class Checker
         if (theirs.IsEDnsEnabled != q.HasEdns) Fail($"parsers disagree on EDNS: ARSoft {theirs.IsEDnsEnabled}, ours {q.HasEdns}", packet);
         else if (q.HasEdns && (theirs.EDnsOptions!.UdpPayloadSize != q.EdnsSize || theirs.EDnsOptions.Version != q.EdnsVersion))
             Fail($"parsers disagree on the OPT: ARSoft size {theirs.EDnsOptions.UdpPayloadSize} v{theirs.EDnsOptions.Version}, ours {q.EdnsSize} v{q.EdnsVersion}", packet);
+    }
+
+    private static bool QuestionAloneParses(byte[] packet, int questionLength)
+    {
+        var alone = packet[..(12 + questionLength)];
+        alone[6] = alone[7] = alone[8] = alone[9] = alone[10] = alone[11] = 0;
+        try { return DnsMessage.Parse(alone).Questions.Count == 1; }
+        catch (Exception) { return false; }
     }
 
     // Names whose bytes ARSoft shows unescaped and unchanged: letters, digits, '-' and '_'.
