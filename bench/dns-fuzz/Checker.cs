@@ -94,6 +94,7 @@ internal sealed class Checker
         if (!oursRead)
         {
             Count($"differential: ARSoft reads, ours {verdict}");
+            if (verdict == DnsQueryError.FormErr) Example("ARSoft reads, ours FormErr", packet);
             return;
         }
         Count("differential: both read");
