@@ -17,10 +17,13 @@ public static class DnsResponder
 {
     /// <summary>The payload size this server advertises in its OPT record (DNS flag day 2020).</summary>
     public const ushort AdvertisedUdpSize = 1232;
+    /// <summary>The most a UDP answer carries whatever the client advertises: larger ones fragment (DNS flag day 2020).</summary>
+    public const int MaxUdpPayload = AdvertisedUdpSize;
+    public const int ClassicUdpLimit = 512;
     private const int OptLength = 11;
-    private const int ClassicUdpLimit = 512;
+    private const int BadVers = 16; // extended RCODE (RFC 6891 §9): high 8 bits in the OPT, low 4 in the header
 
-    /// <param name="udp">Truncate to 512 bytes or the client's EDNS size; TCP only to the buffer.</param>
+    /// <param name="udp">Truncate to 512 bytes or the client's EDNS size (at most 1232); TCP only to the buffer.</param>
     /// <param name="canForward">Upstreams exist: out-of-zone names are forwarded, otherwise REFUSED.</param>
     /// <returns>The reply length (0 unless <paramref name="disposition"/> is Reply).</returns>
     public static int Answer(DnsSnapshot snap, ReadOnlySpan<byte> query, Span<byte> reply, bool udp, bool canForward, out DnsDisposition disposition)
@@ -29,11 +32,18 @@ public static class DnsResponder
         Span<char> key = stackalloc char[260];
         Span<int> labels = stackalloc int[DnsQuery.MaxLabels];
         var error = DnsQuery.Parse(query, key, labels, out var q);
-        if (error == DnsQueryError.Drop) { disposition = DnsDisposition.Drop; return 0; }
-        if (error != DnsQueryError.None) return HeaderOnly(query, reply, error == DnsQueryError.NotImp ? DnsRcode.NotImp : DnsRcode.FormErr, canForward);
+        switch (error)
+        {
+            case DnsQueryError.None: break;
+            case DnsQueryError.Drop: disposition = DnsDisposition.Drop; return 0;
+            case DnsQueryError.NotImp: return Error(query, ref q, reply, (int)DnsRcode.NotImp, canForward);
+            case DnsQueryError.BadVers: return Error(query, ref q, reply, BadVers, canForward);
+            case DnsQueryError.Refused: return Error(query, ref q, reply, (int)DnsRcode.Refused, canForward);
+            default: return Error(query, ref q, reply, (int)DnsRcode.FormErr, canForward);
+        }
 
         int limit = reply.Length;
-        if (udp) limit = Math.Min(limit, q.HasEdns ? Math.Max(ClassicUdpLimit, (int)q.EdnsSize) : ClassicUdpLimit);
+        if (udp) limit = Math.Min(limit, UdpLimit(ref q));
         var name = key[..q.NameLength];
 
         if (snap.Lookup.TryGetValue(name, out var slots))
@@ -71,7 +81,42 @@ public static class DnsResponder
         answer.CopyTo(reply);
         PatchHeader(query, ref q, reply, ra);
         query.Slice(12, q.QuestionLength).CopyTo(reply[12..]);
-        return AppendOpt(ref q, reply, answer.Length);
+        return AppendOpt(ref q, reply, answer.Length, 0);
+    }
+
+    // RFC 6891 §6.2.5: sizes under 512 mean 512; above 1232 we still stop at 1232 (flag day 2020).
+    private static int UdpLimit(ref DnsQuery q) =>
+        q.HasEdns ? Math.Clamp((int)q.EdnsSize, ClassicUdpLimit, MaxUdpPayload) : ClassicUdpLimit;
+
+    /// <summary>The most a UDP answer to <paramref name="query"/> may carry (for replies relayed from upstreams).</summary>
+    public static int UdpLimit(ReadOnlySpan<byte> query)
+    {
+        Span<char> key = stackalloc char[260];
+        Span<int> labels = stackalloc int[DnsQuery.MaxLabels];
+        DnsQuery.Parse(query, key, labels, out var q);
+        return UdpLimit(ref q);
+    }
+
+    /// <summary>
+    /// What the client gets instead of an upstream reply too large for its UDP limit: the reply's
+    /// header with TC set and the query's question (RFC 2181 §9), so it retries over TCP.
+    /// </summary>
+    public static byte[] TruncateRelayed(ReadOnlySpan<byte> query, ReadOnlySpan<byte> upstream)
+    {
+        Span<char> key = stackalloc char[260];
+        Span<int> labels = stackalloc int[DnsQuery.MaxLabels];
+        DnsQuery.Parse(query, key, labels, out var q);
+        var reply = new byte[12 + q.QuestionLength + (q.HasEdns ? OptLength : 0)];
+        upstream[..4].CopyTo(reply);
+        reply[2] |= 0x02;
+        int at = 12;
+        if (q.QuestionLength > 0)
+        {
+            reply[5] = 1;
+            query.Slice(12, q.QuestionLength).CopyTo(reply.AsSpan(12));
+            at += q.QuestionLength;
+        }
+        return reply[..AppendOpt(ref q, reply, at, 0)];
     }
 
     private static void PatchHeader(ReadOnlySpan<byte> query, ref DnsQuery q, Span<byte> reply, bool ra)
@@ -81,13 +126,14 @@ public static class DnsResponder
         reply[3] = (byte)((reply[3] & 0x0F) | (query[3] & 0x10) | (ra ? 0x80 : 0));   // CD echoed, RA
     }
 
-    private static int AppendOpt(ref DnsQuery q, Span<byte> reply, int at)
+    private static int AppendOpt(ref DnsQuery q, Span<byte> reply, int at, int rcode)
     {
         if (!q.HasEdns) return at;
         var opt = reply.Slice(at, OptLength);
         opt.Clear();
         BinaryPrimitives.WriteUInt16BigEndian(opt[1..], 41);
         BinaryPrimitives.WriteUInt16BigEndian(opt[3..], AdvertisedUdpSize);
+        opt[5] = (byte)(rcode >> 4);
         BinaryPrimitives.WriteUInt16BigEndian(reply[10..], (ushort)(BinaryPrimitives.ReadUInt16BigEndian(reply[10..]) + 1));
         return at + OptLength;
     }
@@ -101,7 +147,7 @@ public static class DnsResponder
         PatchHeader(query, ref q, reply, ra);
         reply[5] = 1;
         query.Slice(12, q.QuestionLength).CopyTo(reply[12..]);
-        return AppendOpt(ref q, reply, 12 + q.QuestionLength);
+        return AppendOpt(ref q, reply, 12 + q.QuestionLength, 0);
     }
 
     // NXDOMAIN (with the origin's SOA) or REFUSED, assembled from the query's own question.
@@ -125,7 +171,7 @@ public static class DnsResponder
             reply[9] = 1;
             at += soa.Length;
         }
-        return AppendOpt(ref q, reply, at);
+        return AppendOpt(ref q, reply, at, 0);
     }
 
     // pods insecure: a dashed address under <ns>.pod.<zone> answers without being enumerated.
@@ -150,13 +196,23 @@ public static class DnsResponder
         return sb.Length == 0 ? "." : sb.ToString();
     }
 
-    private static int HeaderOnly(ReadOnlySpan<byte> query, Span<byte> reply, DnsRcode rcode, bool ra)
+    // Knot's shape for every error: the header (QR, the opcode and RD echoed, never AA), the
+    // question when it could be read, and an OPT when the query had a valid one. Never larger than
+    // the query: nothing here amplifies a spoofed source.
+    private static int Error(ReadOnlySpan<byte> query, ref DnsQuery q, Span<byte> reply, int rcode, bool ra)
     {
         reply[..12].Clear();
         reply[0] = query[0];
         reply[1] = query[1];
-        reply[2] = (byte)(0x80 | (query[2] & 0x79)); // QR, the opcode and RD echoed
-        reply[3] = (byte)((int)rcode | (ra ? 0x80 : 0));
-        return 12;
+        reply[2] = (byte)(0x80 | (query[2] & 0x79));
+        reply[3] = (byte)((rcode & 0x0F) | (ra ? 0x80 : 0));
+        int at = 12;
+        if (q.QuestionLength > 0)
+        {
+            reply[5] = 1;
+            query.Slice(12, q.QuestionLength).CopyTo(reply[12..]);
+            at += q.QuestionLength;
+        }
+        return AppendOpt(ref q, reply, at, rcode);
     }
 }

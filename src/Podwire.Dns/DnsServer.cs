@@ -24,6 +24,7 @@ public sealed class DnsServer : IDisposable
     private readonly Socket _tcp;
     private readonly CancellationTokenSource _stopping = new();
     private int _disposed;
+    private int _tcpConnections;
 
     private DnsServer(DnsServerOptions options, DnsSnapshot snapshot)
     {
@@ -61,6 +62,11 @@ public sealed class DnsServer : IDisposable
     /// <summary>The bound port (useful when listening on port 0).</summary>
     public int Port { get; }
     public DnsSnapshot Snapshot => Volatile.Read(ref _snapshot);
+    /// <summary>TCP connections being served now.</summary>
+    public int TcpConnections => Volatile.Read(ref _tcpConnections);
+
+    /// <summary>Called by a TCP connection before its socket closes, so a client that sees the close can connect again at once.</summary>
+    internal void TcpClosed() => Interlocked.Decrement(ref _tcpConnections);
 
     /// <summary>Binds the sockets and starts serving <paramref name="zone"/>.</summary>
     public static DnsServer Start(DnsServerOptions options, DnsZone zone) => Start(options, DnsSnapshot.Build(zone));
@@ -118,6 +124,8 @@ public sealed class DnsServer : IDisposable
     private async Task ForwardUdp(Socket socket, byte[] query, SocketAddress client)
     {
         var reply = await Forwarder.ForwardAsync(query, tcp: false, _stopping.Token).ConfigureAwait(false);
+        // The upstream honours the client's EDNS size, which may exceed what we send over UDP.
+        if (reply.Length > DnsResponder.UdpLimit(query)) reply = DnsResponder.TruncateRelayed(query, reply);
         try { await socket.SendToAsync(reply, SocketFlags.None, client); }
         catch (SocketException) { }
         catch (ObjectDisposedException) { }
@@ -132,6 +140,14 @@ public sealed class DnsServer : IDisposable
             catch (OperationCanceledException) { return; }
             catch (ObjectDisposedException) { return; }
             catch (SocketException) { continue; }
+            // Bounded: past the limit a new connection is closed at once, so stalled clients can
+            // tie up at most MaxTcpConnections connections, each for at most TcpIdleTimeout.
+            if (Interlocked.Increment(ref _tcpConnections) > Options.MaxTcpConnections)
+            {
+                Interlocked.Decrement(ref _tcpConnections);
+                client.Dispose();
+                continue;
+            }
             _ = Task.Run(() => DnsTcp.Serve(client, this, _stopping.Token));
         }
     }

@@ -11,7 +11,11 @@ public sealed record DnsServerOptions(IPEndPoint Listen, IReadOnlyList<IPEndPoin
     /// <summary>How long one upstream gets before the next is tried.</summary>
     public TimeSpan UpstreamTimeout { get; init; } = TimeSpan.FromSeconds(2);
     /// <summary>An idle TCP connection is closed after this long (RFC 7766 suggests seconds).</summary>
+    /// <remarks>It bounds every read and write, so a message that stalls half-sent, or a length
+    /// prefix promising more than ever comes, holds a connection no longer than this.</remarks>
     public TimeSpan TcpIdleTimeout { get; init; } = TimeSpan.FromSeconds(10);
+    /// <summary>TCP connections served at once; more are closed as they arrive (Knot's tcp-max-clients).</summary>
+    public int MaxTcpConnections { get; init; } = 256;
 
     /// <summary>
     /// Creates each listening socket (the lab passes one that enters a node's network namespace

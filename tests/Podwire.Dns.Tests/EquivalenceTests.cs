@@ -47,7 +47,6 @@ public sealed class EquivalenceTests
                 var reply = Ask(client, name, type);
                 string what = $"{name} {type}";
                 Assert.True((int)expected.Rcode == (int)reply.ReturnCode, $"{what}: {reply.ReturnCode} vs {expected.Rcode}");
-                Assert.False(reply.IsTruncated, what);
                 Assert.Equal(Canon(expected.Answers), Canon(reply.AnswerRecords), StringComparer.Ordinal);
                 Assert.Equal(Canon(expected.Additional), Canon(reply.AdditionalRecords.Where(r => r.RecordType != RecordType.Opt)), StringComparer.Ordinal);
                 checkedCount++;
@@ -70,6 +69,11 @@ public sealed class EquivalenceTests
         int n = client.Receive(buf);
         var msg = DnsMessage.Parse(new ArraySegment<byte>(buf, 0, n));
         Assert.Equal(0x1234, msg.TransactionID);
+        if (!msg.IsTruncated) return msg;
+        // Over 1232 bytes: UDP carries only the question with TC, and the client retries over TCP.
+        Assert.True(n <= DnsResponder.MaxUdpPayload);
+        msg = Wire.Tcp((IPEndPoint)client.RemoteEndPoint!, bytes).Message!;
+        Assert.False(msg.IsTruncated);
         return msg;
     }
 
