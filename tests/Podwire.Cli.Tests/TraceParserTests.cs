@@ -1,3 +1,4 @@
+using Podwire.Lab.Trace;
 using Podwire.Cli.Commands;
 
 namespace Podwire.Cli.Tests;

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
 using Podwire.Cli.Output;
@@ -9,6 +8,7 @@ using Podwire.Lab;
 using Podwire.Lab.Daemon;
 using Podwire.Lab.Probe;
 using Podwire.Lab.Topology;
+using Podwire.Lab.Trace;
 using Podwire.Model;
 using Podwire.Policy.Engine;
 using Podwire.Semantics.Services;
@@ -21,10 +21,7 @@ namespace Podwire.Cli.Commands;
 /// </summary>
 public static class TraceCommand
 {
-    private const string TraceTable = "podwire-trace";
-
-    /// <summary>What one node's nftables did with the traced packets.</summary>
-    public sealed record NodeTrace(string Node, IReadOnlyList<TraceEvent> Events);
+    private const string TraceTable = KernelTrace.TraceTable;
 
     public static Command Create(CommandContext ctx)
     {
@@ -70,7 +67,8 @@ public static class TraceCommand
             var prediction = Predict(derived, ctx.Err, src, target, portNumber, proto);
 
             var nodes = derived.Nodes.Select(n => n.Name).ToList();
-            var (traces, probe) = Run(names, nodes, srcNetns, src.PodIP, target.Ip, portNumber, proto);
+            using var kernel = new Podwire.Datapath.Kernel.LinuxKernel(ProcessRunner.Instance);
+            var (traces, probe) = KernelTrace.Run(kernel, names, nodes, srcNetns, src.PodIP, target.Ip, portNumber, proto);
 
             var answeredBy = AnsweredBy(derived, probe);
             if (format == "json") WriteJson(ctx.Out, prediction, traces, probe, answeredBy);
@@ -137,80 +135,6 @@ public static class TraceCommand
         var dst = t.Pod is { } p ? NetEndpoint.Of(p) : NetEndpoint.Of(t.Ip);
         var v = engine.Reach(NetEndpoint.Of(src), dst, port, proto);
         return new Prediction("policy", v.Allowed, v.Reason, []);
-    }
-
-    /// <summary>
-    /// Switches tracing on in every node for the source pod's first packet, sends the probe,
-    /// and collects what each node's monitor saw. The trace tables are always removed.
-    /// </summary>
-    private static (IReadOnlyList<NodeTrace>, ProbeResult) Run(LabNames names, IReadOnlyList<string> nodes, string srcNetns,
-        string srcIp, string dstIp, int port, Protocol proto)
-    {
-        // Match on the source and protocol, not the destination: after the first node's DNAT the
-        // destination is the endpoint, and the pod's IP survives (pod-to-pod traffic is not masqueraded).
-        // For TCP only the SYN is traced, so the path shown is the connection's first packet.
-        var match = proto == Protocol.TCP ? $"ip saddr {srcIp} tcp flags & (syn | ack) == syn" : $"ip saddr {srcIp} meta l4proto {NftProtocol(proto)}";
-        var table = $"table inet {TraceTable} {{\n" +
-                    $"  chain pre {{ type filter hook prerouting priority raw - 10; policy accept; {match} meta nftrace set 1; }}\n" +
-                    $"  chain out {{ type filter hook output priority raw - 10; policy accept; {match} meta nftrace set 1; }}\n}}\n";
-        var monitors = new List<(string Node, Process Proc, Task<string> Out)>();
-        var added = new List<string>();
-        try
-        {
-            foreach (var node in nodes)
-            {
-                var netns = names.NodeNetns(node);
-                RunNft(netns, table, ["-f", "-"]);
-                added.Add(netns);
-                var psi = new ProcessStartInfo("ip") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-                foreach (var a in (string[])["netns", "exec", netns, "nft", "monitor", "trace"]) psi.ArgumentList.Add(a);
-                var proc = Process.Start(psi)!;
-                monitors.Add((node, proc, proc.StandardOutput.ReadToEndAsync()));
-            }
-            // nft needs a moment to subscribe to the trace netlink group before the packet is sent.
-            Thread.Sleep(300);
-            var result = proto switch
-            {
-                Protocol.TCP => ProbeClient.Http(srcNetns, dstIp, port, "/hostname", TimeSpan.FromSeconds(3)),
-                Protocol.UDP => ProbeClient.Udp(srcNetns, dstIp, port, "hostname", TimeSpan.FromSeconds(3)),
-                _ => ProbeClient.SctpAsync(srcNetns, dstIp, port, TimeSpan.FromSeconds(3)).GetAwaiter().GetResult(),
-            };
-            Thread.Sleep(1000);
-            var traces = new List<NodeTrace>();
-            foreach (var (node, proc, outTask) in monitors)
-            {
-                Stop(proc);
-                var text = outTask.Wait(TimeSpan.FromSeconds(2)) ? outTask.Result : "";
-                traces.Add(new NodeTrace(node, TraceParser.Parse(text)));
-            }
-            return (traces, result);
-        }
-        finally
-        {
-            foreach (var (_, proc, _) in monitors) { Stop(proc); proc.Dispose(); }
-            foreach (var netns in added) RunNft(netns, null, ["delete", "table", "inet", TraceTable]);
-        }
-    }
-
-    private static string NftProtocol(Protocol p) => p == Protocol.UDP ? "udp" : "sctp";
-
-    private static void Stop(Process p)
-    {
-        try { if (!p.HasExited) p.Kill(); p.WaitForExit(2000); }
-        catch (InvalidOperationException) { }
-    }
-
-    private static void RunNft(string netns, string? stdin, string[] args)
-    {
-        var psi = new ProcessStartInfo("ip") { UseShellExecute = false, RedirectStandardInput = true, RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var a in (string[])["netns", "exec", netns, "nft", .. args]) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        if (stdin is not null) p.StandardInput.Write(stdin);
-        p.StandardInput.Close();
-        var err = p.StandardError.ReadToEnd();
-        p.StandardOutput.ReadToEnd();
-        p.WaitForExit();
-        if (p.ExitCode != 0 && stdin is not null) throw new CliException($"nft in {netns} failed: {err.Trim()}", ExitCodes.Failed);
     }
 
     /// <summary>The events worth showing: rules that matched and verdicts, not the header dumps or our own marking rule.</summary>

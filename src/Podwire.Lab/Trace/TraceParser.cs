@@ -1,4 +1,4 @@
-namespace Podwire.Cli.Commands;
+namespace Podwire.Lab.Trace;
 
 /// <summary>One line of <c>nft monitor trace</c>: a packet's step through one chain.</summary>
 /// <param name="Id">The trace id nft gives the packet (stable while it crosses one namespace's hooks).</param>
