@@ -68,8 +68,10 @@ public static class LabCommands
             ctx.Err.WriteLine($"lab \"{name}\" exists but {(phase is null ? "its daemon does not answer" : "failed")}: removing it first");
             TearDown(ctx, name);
         }
+        if (LabCommon.DaemonPid(paths) is null && File.Exists(paths.StateFile) && Directory.Exists(paths.ManifestDir))
+            return Resume(ctx, name, files);
         if (Directory.Exists(paths.Root) || Netns.List(names.Prefix).Count > 0)
-            throw new CliException($"a stale lab \"{name}\" exists (its daemon is not running); clean it with 'podwire down --cluster {name}'", ExitCodes.Failed);
+            throw new CliException($"a stale lab \"{name}\" exists (its daemon is not running and its state is gone); clean it with 'podwire down --cluster {name}'", ExitCodes.Failed);
 
         var staging = Path.Combine(Path.GetTempPath(), $"podwire-up-{Environment.ProcessId}");
         try
@@ -121,6 +123,36 @@ public static class LabCommands
             throw new CliException($"lab \"{name}\" failed to come up: {failure} (nothing was left behind; the daemon's log is {kept})", ExitCodes.Failed);
         }
         ctx.Out.WriteLine($"lab \"{name}\" is up in {sw.Elapsed.TotalSeconds:F1} s: {ready!.Nodes} nodes, {ready.Pods} pods, backend {state.Backend}, daemon pid {pid}");
+        return ExitCodes.Ok;
+    }
+
+    /// <summary>
+    /// <c>up</c> over a lab whose daemon died (the kernel kept forwarding): a new daemon adopts its
+    /// namespaces, tables and pod programs and re-syncs them, without breaking established
+    /// connections, as a restarted kube-proxy or Cilium agent does; then the given manifests are applied.
+    /// </summary>
+    private static int Resume(CommandContext ctx, string name, IReadOnlyList<string> files)
+    {
+        var paths = new LabPaths(name);
+        ctx.Err.WriteLine($"lab \"{name}\" has no running daemon: resuming it (its namespaces, tables and pod programs are kept)");
+        int pid = LabCommon.StartDaemon(paths, name, resume: true);
+        var sw = Stopwatch.StartNew();
+        if (!LabCommon.WaitForSocket(paths, pid, TimeSpan.FromSeconds(30)))
+            throw new CliException($"lab \"{name}\" could not be resumed: the daemon did not start: {LabCommon.LastLogLine(paths) ?? "no log"} ('podwire down --cluster {name}' removes it)", ExitCodes.Failed);
+        LabAnswer answer;
+        try { answer = new LabClient(paths.Socket).Call(new LabRequest.WaitReady(), line => ctx.Err.WriteLine(line)); }
+        catch (IOException e) { throw new CliException($"lab \"{name}\" could not be resumed: {e.Message} ('podwire down --cluster {name}' removes it)", ExitCodes.Failed); }
+        if (answer.Error is { } err)
+            throw new CliException($"lab \"{name}\" could not be resumed: {err} (log: {paths.LogFile}; 'podwire down --cluster {name}' removes it)", ExitCodes.Failed);
+        var staged = $"{paths.ManifestDir}.new.{Environment.ProcessId}";
+        LabCommon.StageManifests(files, staged);
+        LabAnswer applied;
+        try { applied = new LabClient(paths.Socket).Call(new LabRequest.Apply(staged), line => ctx.Err.WriteLine(line)); }
+        catch (IOException e) { throw new CliException($"lab \"{name}\" resumed, but applying the manifests failed: {e.Message}", ExitCodes.Failed); }
+        finally { if (Directory.Exists(staged)) Directory.Delete(staged, true); }
+        if (applied.Error is { } aerr) throw new CliException($"lab \"{name}\" resumed, but applying the manifests failed: {aerr}", ExitCodes.Failed);
+        var s = StatusReply.Read(new LabClient(paths.Socket).Call(new LabRequest.Status()).Body);
+        ctx.Out.WriteLine($"lab \"{name}\" resumed in {sw.Elapsed.TotalSeconds:F1} s: {s.Nodes} nodes, {s.Pods} pods, backend {s.Backend}, daemon pid {pid}");
         return ExitCodes.Ok;
     }
 
@@ -292,15 +324,17 @@ public static class LabCommands
     private static Command Daemon(CommandContext ctx)
     {
         var cluster = LabCommon.ClusterOption();
+        var resume = new Option<bool>("--resume") { Description = "Adopt the lab's kernel state and processes instead of building it." };
         var cmd = new Command("daemon", "Internal: the lab daemon started by 'podwire up'.") { Hidden = true };
         cmd.Options.Add(cluster);
+        cmd.Options.Add(resume);
         cmd.SetAction(pr =>
         {
             var name = LabCommon.Name(pr.GetValue(cluster));
             var paths = new LabPaths(name);
             var state = LabState.Load(paths.StateFile);
             using var daemon = new LabDaemon(paths, state, DaemonConfig.Real(state, paths), ctx.Out);
-            return daemon.Run();
+            return daemon.Run(pr.GetValue(resume));
         });
         return cmd;
     }

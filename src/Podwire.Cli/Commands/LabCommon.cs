@@ -114,7 +114,7 @@ public static class LabCommon
     }
 
     /// <summary>Starts the daemon detached from this terminal, its output going to the lab's log file.</summary>
-    public static int StartDaemon(LabPaths paths, string cluster)
+    public static int StartDaemon(LabPaths paths, string cluster, bool resume = false)
     {
         var self = Environment.ProcessPath ?? throw new CliException("cannot find the podwire executable");
         var psi = new ProcessStartInfo("bash")
@@ -123,10 +123,11 @@ public static class LabCommon
             RedirectStandardOutput = true,
         };
         psi.ArgumentList.Add("-c");
-        psi.ArgumentList.Add("setsid \"$0\" daemon --cluster \"$1\" </dev/null >>\"$2\" 2>&1 & echo $!");
+        psi.ArgumentList.Add("setsid \"$0\" daemon --cluster \"$1\" $3 </dev/null >>\"$2\" 2>&1 & echo $!");
         psi.ArgumentList.Add(self);
         psi.ArgumentList.Add(cluster);
         psi.ArgumentList.Add(paths.LogFile);
+        psi.ArgumentList.Add(resume ? "--resume" : "");
         using var p = Process.Start(psi)!;
         var pid = int.Parse(p.StandardOutput.ReadToEnd().Trim());
         p.WaitForExit();

@@ -1,4 +1,5 @@
 using Podwire.Datapath;
+using Podwire.Datapath.Kernel;
 using Podwire.Lab.PodNetwork;
 using Podwire.Lab.Topology;
 
@@ -65,6 +66,21 @@ public sealed class Convergence(LabBuilder builder, IPodNetwork network, Workloa
 
     public IReadOnlyCollection<NodePlan> Nodes => _nodes.Values;
     public IReadOnlyCollection<PodPlan> Pods => _pods.Values;
+
+    /// <summary>
+    /// After a daemon restart: what of <paramref name="plan"/> is already in the kernel (the
+    /// underlay, node and pod namespaces the lab's names say are there) is taken as built, so
+    /// the next <see cref="Converge"/> only adds what is missing and removes what is not planned.
+    /// Namespaces of the lab that the plan does not name are taken too, so they are removed.
+    /// </summary>
+    public (int Nodes, int Pods) Adopt(LabPlan plan, INodeKernel kernel)
+    {
+        var present = kernel.ListNamespaces(plan.Names.Prefix).ToHashSet(StringComparer.Ordinal);
+        _underlay = present.Contains(plan.Names.UnderlayNetns);
+        foreach (var n in plan.Nodes) if (present.Contains(n.Netns)) _nodes[n.Name] = n;
+        foreach (var p in plan.Pods) if (present.Contains(p.Netns) && _nodes.ContainsKey(p.Node)) _pods[p.Key] = p;
+        return (_nodes.Count, _pods.Count);
+    }
 
     /// <summary>Brings the kernel to <paramref name="target"/>; returns what changed. Throws <see cref="ConvergenceException"/> at the first step that fails.</summary>
     public LabDelta Converge(LabPlan target)

@@ -72,17 +72,18 @@ public sealed class LabDaemon : IDisposable
 
     public LabState State => _state;
 
-    public int Run()
+    /// <param name="resume">Take over a lab whose daemon died: its namespaces, tables and pod programs are adopted, not rebuilt.</param>
+    public int Run(bool resume = false)
     {
         File.WriteAllText(_paths.PidFile, Environment.ProcessId.ToString());
         _server.Listen();
-        _ = Task.Run(Build);
+        _ = Task.Run(() => Build(resume));
         _server.Serve();
         Dispose();
         return 0;
     }
 
-    private void Build()
+    private void Build(bool resume)
     {
         _work.Wait();
         try
@@ -91,7 +92,16 @@ public sealed class LabDaemon : IDisposable
             var (cluster, problems) = LabCluster.Load(_state, _paths.ManifestDir);
             if (cluster is null) throw new ConvergenceException(string.Join("; ", problems.Select(p => p.ToString())));
             var plan = LabPlan.Build(cluster, Options(), _network);
-            Phase.Say($"building {plan.Nodes.Count} nodes and {plan.Pods.Count} pods ({_network.Name}, {(_state.ReferenceCni ? "reference bridge + host-local" : "podwire-cni")})");
+            if (resume)
+            {
+                // The kernel kept forwarding while no daemon ran: adopt what is there, then re-sync.
+                var (nodes, pods) = _convergence.Adopt(plan, _config.Kernel);
+                Phase.Say($"resuming: {nodes} of {plan.Nodes.Count} nodes and {pods} of {plan.Pods.Count} pods still in the kernel");
+                var (adopted, started) = _workloads.Adopt([.. _convergence.Pods]);
+                Phase.Say($"pod programs: {adopted} adopted by PID, {started} workloads started again");
+            }
+            else
+                Phase.Say($"building {plan.Nodes.Count} nodes and {plan.Pods.Count} pods ({_network.Name}, {(_state.ReferenceCni ? "reference bridge + host-local" : "podwire-cni")})");
             _convergence.Converge(plan);
             ApplyGsoSize();
             _plan = plan;

@@ -46,6 +46,29 @@ public sealed class Workloads(LabPaths paths, string cluster, TextWriter log, Ac
         }
     }
 
+    /// <summary>
+    /// After a daemon restart: the pods' programs that kept running (recorded by the supervisor
+    /// of the daemon that died) are taken over, those of pods no longer planned are stopped, and
+    /// every other planned pod gets its workload again (the probe sockets died with the daemon).
+    /// </summary>
+    public (int Adopted, int Started) Adopt(IReadOnlyList<PodPlan> pods)
+    {
+        var byLog = pods.ToDictionary(p => Path.Combine(paths.LogDir, p.Namespace + "_" + p.Name + ".log"), StringComparer.Ordinal);
+        var adopted = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var proc in _processes.Adopt())
+        {
+            if (!byLog.TryGetValue(proc.LogPath, out var pod) || pod.Netns != proc.Netns || !adopted.Add(pod.Key)) { _processes.Stop(proc.Pid); continue; }
+            lock (_gate)
+            {
+                _podProcesses[pod.Key] = proc.Pid;
+                if (pod.Pod.Annotations.Get(LabAddOns.ComponentAnnotation) == LabAddOns.IngressComponent) _ingressControllers[pod.Key] = proc.Pid;
+            }
+        }
+        var rest = pods.Where(p => !adopted.Contains(p.Key)).ToList();
+        Start(rest);
+        return (adopted.Count, rest.Count);
+    }
+
     public void Stop(IReadOnlyList<PodPlan> pods)
     {
         foreach (var p in pods)

@@ -113,8 +113,11 @@ public sealed class ProcessSupervisor : IDisposable
     private void Record()
     {
         var lines = new System.Text.StringBuilder();
+        // PID, start time, then what adoption needs to match it again: netns, log path, program, args.
         foreach (var (info, _) in _running.Values)
-            lines.Append(info.Pid.ToString(CultureInfo.InvariantCulture)).Append('\t').Append(info.StartTicks.ToString(CultureInfo.InvariantCulture)).Append('\n');
+            lines.Append(info.Pid.ToString(CultureInfo.InvariantCulture)).Append('\t').Append(info.StartTicks.ToString(CultureInfo.InvariantCulture))
+                .Append('\t').Append(info.Netns).Append('\t').Append(info.LogPath).Append('\t').Append(info.Program)
+                .Append('\t').Append(string.Join('\u001f', info.Args)).Append('\n');
         var path = Path.Combine(LogDir, RecordName);
         File.WriteAllText(path + ".tmp", lines.ToString());
         File.Move(path + ".tmp", path, overwrite: true);
@@ -134,11 +137,42 @@ public sealed class ProcessSupervisor : IDisposable
         foreach (var line in lines)
         {
             var f = line.Split('\t');
-            if (f.Length == 2 && int.TryParse(f[0], NumberStyles.None, CultureInfo.InvariantCulture, out var pid) &&
+            if (f.Length >= 2 && int.TryParse(f[0], NumberStyles.None, CultureInfo.InvariantCulture, out var pid) &&
                 long.TryParse(f[1], NumberStyles.None, CultureInfo.InvariantCulture, out var ticks) && StopOrphan(pid, ticks, grace))
                 n++;
         }
         return n;
+    }
+
+    /// <summary>
+    /// Takes over the processes an earlier supervisor with this log folder recorded (a daemon that
+    /// was killed): each one still running as the same process (PID and start time) is supervised
+    /// here from now on, stopped and reloaded like one started here. Returns them.
+    /// </summary>
+    public IReadOnlyList<SupervisedProcess> Adopt()
+    {
+        string[] lines;
+        try { lines = File.ReadAllLines(Path.Combine(LogDir, RecordName)); }
+        catch (IOException) { return []; }
+        catch (UnauthorizedAccessException) { return []; }
+        var adopted = new List<SupervisedProcess>();
+        lock (_gate)
+        {
+            foreach (var line in lines)
+            {
+                var f = line.Split('\t');
+                if (f.Length < 6 || !int.TryParse(f[0], NumberStyles.None, CultureInfo.InvariantCulture, out var pid) ||
+                    !long.TryParse(f[1], NumberStyles.None, CultureInfo.InvariantCulture, out var ticks) || !Alive(pid, ticks)) continue;
+                Process process;
+                try { process = Process.GetProcessById(pid); }
+                catch (ArgumentException) { continue; }
+                var info = new SupervisedProcess(pid, f[2], f[4], f[5].Length == 0 ? [] : f[5].Split('\u001f'), f[3], ticks);
+                _running[pid] = (info, process);
+                adopted.Add(info);
+            }
+            Record();
+        }
+        return adopted;
     }
 
     /// <summary>What was recorded for a PID started here and not yet stopped.</summary>
