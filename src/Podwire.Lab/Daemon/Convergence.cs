@@ -6,6 +6,7 @@ using Podwire.Lab.Topology;
 namespace Podwire.Lab.Daemon;
 
 /// <summary>What one convergence changes: computed from what is in the kernel and what is wanted. Pure.</summary>
+/// <remarks>PodsAdded are attached (network up) but their workloads are not started: the caller starts them after the dataplane sync.</remarks>
 public sealed record LabDelta(
     IReadOnlyList<PodPlan> PodsRemoved,
     IReadOnlyList<NodePlan> NodesLeft,
@@ -122,8 +123,9 @@ public sealed class Convergence(LabBuilder builder, IPodNetwork network, Workloa
             if (delta.PodsAdded.Count == 0) return;
             say($"attaching {delta.PodsAdded.Count} pods through CNI");
             var (attached, failures) = builder.AddPods(target, delta.PodsAdded);
+            // Workloads start later (LabDaemon), once DNS, proxy and policy know these pods: a
+            // program resolving names at start-up must find cluster DNS answering.
             foreach (var p in attached) _pods[p.Key] = p;
-            workloads.Start(attached);
             if (failures.Count > 0)
                 throw new DatapathException($"{failures.Count} of {delta.PodsAdded.Count} pods could not be attached: {string.Join("; ", failures.Take(5))}{(failures.Count > 5 ? "; …" : "")}");
         });

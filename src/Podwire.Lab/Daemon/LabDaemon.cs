@@ -97,8 +97,6 @@ public sealed class LabDaemon : IDisposable
                 // The kernel kept forwarding while no daemon ran: adopt what is there, then re-sync.
                 var (nodes, pods) = _convergence.Adopt(plan, _config.Kernel);
                 Phase.Say($"resuming: {nodes} of {plan.Nodes.Count} nodes and {pods} of {plan.Pods.Count} pods still in the kernel");
-                var (adopted, started) = _workloads.Adopt([.. _convergence.Pods]);
-                Phase.Say($"pod programs: {adopted} adopted by PID, {started} workloads started again");
             }
             else
                 Phase.Say($"building {plan.Nodes.Count} nodes and {plan.Pods.Count} pods ({_network.Name}, {(_state.ReferenceCni ? "reference bridge + host-local" : "podwire-cni")})");
@@ -108,6 +106,12 @@ public sealed class LabDaemon : IDisposable
             _cluster = cluster;
             LabCluster.WritePins(_state, cluster);
             SyncComponents();
+            if (resume)
+            {
+                var (adopted, started) = _workloads.Adopt(plan.Pods);
+                Phase.Say($"pod programs: {adopted} adopted by PID, {started} pods' workloads started again");
+            }
+            else _workloads.Start(plan.Pods);
             _workloads.WaitForIngress(plan, TimeSpan.FromSeconds(30));
             _agentChecks = new Timer(_ => _agents.CheckAll(), null, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(2));
             Phase.Set(LabPhase.Ready);
@@ -202,6 +206,7 @@ public sealed class LabDaemon : IDisposable
             if (state != _state) { state.Save(_paths.StateFile); _state = state; }
             LabCluster.WritePins(_state, cluster);
             SyncComponents();
+            _workloads.Start(delta.PodsAdded);
             _workloads.ReloadIngress(delta.PodsAdded.Select(p => p.Key).ToHashSet(StringComparer.Ordinal));
             Phase.Set(LabPhase.Ready);
             Phase.Say($"applied: {delta.PodsAdded.Count} pods added, {delta.PodsRemoved.Count} removed" +
@@ -221,8 +226,9 @@ public sealed class LabDaemon : IDisposable
         Phase.Say($"apply failed ({failure}); rolling back");
         try
         {
-            _convergence.Converge(_plan!);
+            var back = _convergence.Converge(_plan!);
             SyncComponents();
+            _workloads.Start(back.PodsAdded);
             Phase.Set(LabPhase.Ready);
             return $"apply failed: {failure}; the lab was rolled back and runs as before";
         }
