@@ -133,6 +133,9 @@ public sealed record ApplyReply(int Added, int Removed, int Pods, int NodesAdded
 public readonly record struct LabAnswer(JsonElement Body)
 {
     public string? Error => Body.TryGetProperty("error", out var e) ? e.GetString() : null;
+
+    /// <summary>The problems of input that did not validate (empty for other errors).</summary>
+    public IReadOnlyList<string> Problems => Body.TryGetProperty("problems", out var p) ? [.. p.EnumerateArray().Select(x => x.GetString()!)] : [];
 }
 
 public static class LabProtocol
@@ -151,6 +154,15 @@ public static class LabProtocol
 
     public static string Progress(string text) => Message(w => w.WriteString("progress", text));
     public static string Error(string text) => Message(w => w.WriteString("error", text));
+
+    /// <summary>An error for input that does not validate: the summary, and every problem (file, object, field).</summary>
+    public static string Invalid(string text, IReadOnlyList<string> problems) => Message(w =>
+    {
+        w.WriteString("error", text);
+        w.WriteStartArray("problems");
+        foreach (var p in problems) w.WriteStringValue(p);
+        w.WriteEndArray();
+    });
 }
 
 /// <summary>The CLI's side of the daemon API.</summary>

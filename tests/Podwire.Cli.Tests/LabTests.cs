@@ -135,6 +135,10 @@ public sealed class LabTests
 
         var bad = PodwireCli.Run("apply", "-f", WriteTemp("apiVersion: v1\nkind: Service\nmetadata: {name: x}\nspec:\n  ports: [{port: 0}]\n"), "--cluster", lab.Name);
         Assert.Equal(2, bad.ExitCode);
+        // The daemon validated it: the problem names the user's file, object and field, not the staging folder.
+        Assert.Contains("cluster.yaml", bad.Stderr);
+        Assert.Contains("spec.ports[0].port", bad.Stderr);
+        Assert.DoesNotContain("manifests.new", bad.Stderr);
         // The four pods, plus the lab's add-ons: two coredns pods and the ingress controller.
         Assert.Equal(4, Keyed(lab.Pods()).Count(k => k.Key.StartsWith("default/", StringComparison.Ordinal)));
         Assert.Equal(7, lab.Pods().GetArrayLength());

@@ -237,17 +237,16 @@ public static class LabCommands
                 if (nodes < 1 || nodes > 1000) { Directory.Delete(staged, true); throw new CliException($"--nodes: Invalid value: {nodes}: must be between 1 and 1000"); }
                 state = state with { Nodes = nodes };
             }
-            var loaded = ClusterLoader.Load([staged], LabCluster.Options(state));
-            if (!loaded.Ok)
-            {
-                foreach (var p in loaded.Problems) ctx.Err.WriteLine($"error: {p.ToString().Replace(staged + "/", "")}");
-                Directory.Delete(staged, true);
-                throw new CliException($"{loaded.Problems.Count} problem(s) found; nothing was changed");
-            }
+            // The daemon validates (the manifests are parsed once, there): nothing changes unless all of it is valid.
             LabAnswer answer;
             try { answer = new LabClient(paths.Socket).Call(new LabRequest.Apply(staged, newNodes), line => ctx.Err.WriteLine(line)); }
             catch (IOException e) { throw new CliException($"apply to lab \"{name}\": {e.Message}", ExitCodes.Failed); }
             finally { if (Directory.Exists(staged)) Directory.Delete(staged, true); }
+            if (answer.Problems.Count > 0)
+            {
+                foreach (var p in answer.Problems) ctx.Err.WriteLine($"error: {p}");
+                throw new CliException(answer.Error!);
+            }
             if (answer.Error is { } err) throw new CliException(err, ExitCodes.Failed);
             var r = ApplyReply.Read(answer.Body);
             var nodeNote = r.NodesAdded + r.NodesRemoved > 0 ? $", {r.NodesAdded} nodes added, {r.NodesRemoved} removed" : "";

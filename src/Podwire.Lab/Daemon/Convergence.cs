@@ -51,6 +51,13 @@ public sealed record LabDelta(
 /// <summary>A step of a convergence failed; the message says which and what the kernel answered.</summary>
 public sealed class ConvergenceException(string message) : Exception(message);
 
+/// <summary>The manifests of an apply do not validate: every problem, nothing was changed.</summary>
+public sealed class InvalidManifestsException(IReadOnlyList<string> problems)
+    : Exception($"{problems.Count} problem(s) found; nothing was changed")
+{
+    public IReadOnlyList<string> Problems { get; } = problems;
+}
+
 /// <summary>
 /// The lab as it is in the kernel (nodes built, pods attached), and the one way to change it:
 /// <see cref="Converge"/> moves it toward a plan step by step (pods out, nodes out, nodes in,

@@ -85,6 +85,7 @@ public sealed class DaemonServer(LabPaths paths, LabDaemon daemon, TextWriter lo
                 }
             }
             catch (ConvergenceException e) { Send(LabProtocol.Error(e.Message)); }
+            catch (InvalidManifestsException e) { Send(LabProtocol.Invalid(e.Message, e.Problems)); }
             catch (Exception e)
             {
                 // Anything else is a bug, but the CLI still gets a sentence, and the log the stack.

@@ -183,7 +183,8 @@ public sealed class LabDaemon : IDisposable
             if (phase is not (LabPhase.Ready or LabPhase.Degraded)) throw new ConvergenceException($"the lab is {phase.Word()}, not ready");
             var state = nodes is int n ? _state with { Nodes = n } : _state;
             var (cluster, problems) = LabCluster.Load(state, staged);
-            if (cluster is null) throw new ConvergenceException(string.Join("\n", problems.Select(p => p.ToString())));
+            // The only validation of an apply: the CLI does not parse the manifests a second time.
+            if (cluster is null) throw new InvalidManifestsException([.. problems.Select(p => p.ToString().Replace(staged + "/", ""))]);
             var next = LabPlan.Build(cluster, _plan!.Options, _network);
             var preview = LabDelta.Between(_convergence.Nodes, _convergence.Pods, next);
             if ((preview.NodesJoined.Count > 0 || preview.NodesLeft.Count > 0) && !_network.Capabilities.NodeChanges)
