@@ -9,9 +9,20 @@ namespace Podwire.Ingress.Forwarding;
 /// recently used first (warm connections; the cold ones at the bottom time out). Pools live in
 /// an <see cref="UpstreamPools"/> shared by every configuration, so a reload keeps them warm.
 /// </summary>
+/// <remarks>
+/// Hygiene by construction (issue 12 V2): a connection is pooled only by <see cref="Return"/>,
+/// which the forwarder calls only when the response's framing ended exactly at the end of what it
+/// had read, and it is handed out again only if the socket is quiet — nothing unread and not
+/// closed — both when it is returned and when it is rented. Bytes a backend sent beyond its
+/// response (a wrong Content-Length, a body on HEAD/204/304, data after a chunked body or after
+/// 100 Continue and the final response) therefore close the connection instead of becoming the
+/// next client's response.
+/// </remarks>
 internal sealed class UpstreamPool
 {
     private const int MaxIdle = 1024;
+    /// <summary>Open connections per backend address, busy and idle (YARP's handler has the same cap): a flood of slow clients cannot take every socket of a pod.</summary>
+    public const int MaxConnections = 1024;
 
     private readonly Lock _gate = new();
     private readonly UpstreamConnection[] _idle = new UpstreamConnection[MaxIdle];
@@ -34,23 +45,37 @@ internal sealed class UpstreamPool
     /// <summary>An idle connection, or null when there is none (the caller connects).</summary>
     public UpstreamConnection? TryRent()
     {
-        lock (_gate)
+        while (true)
         {
-            while (_idleCount > 0)
+            UpstreamConnection c;
+            lock (_gate)
             {
-                var c = _idle[--_idleCount];
+                if (_idleCount == 0) return null;
+                c = _idle[--_idleCount];
                 _idle[_idleCount] = null!;
                 if (c.IsClosed) continue;
                 c.Busy = true;
                 c.LastActivity = Environment.TickCount64;
-                return c;
             }
+            if (Quiet(c)) return c;
+            c.Close();
         }
-        return null;
     }
 
-    public async ValueTask<UpstreamConnection> ConnectAsync(TimeSpan timeout)
+    /// <summary>
+    /// Whether an idle connection has nothing to read: a readable socket holds bytes no request
+    /// asked for, or the backend's FIN or RST, and is closed either way.
+    /// </summary>
+    private static bool Quiet(UpstreamConnection c)
     {
+        try { return !c.Socket.Poll(0, SelectMode.SelectRead); }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException) { return false; }
+    }
+
+    /// <summary>A new connection, or null when this backend already has <see cref="MaxConnections"/> open.</summary>
+    public async ValueTask<UpstreamConnection?> ConnectAsync(TimeSpan timeout)
+    {
+        if (Count >= MaxConnections) return null;
         var socket = new Socket(Endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
@@ -72,6 +97,7 @@ internal sealed class UpstreamPool
     {
         c.Uses++;
         c.LastActivity = Environment.TickCount64;
+        if (!Quiet(c)) { c.Close(); return; }
         lock (_gate)
         {
             c.Busy = false;

@@ -13,13 +13,19 @@ namespace Podwire.Ingress.Tests.Harness;
 public sealed class RawBackend : IAsyncDisposable
 {
     /// <summary>What to answer: the bytes, the size of the pieces they are written in (0 = at once), and whether to close afterwards.</summary>
-    public sealed record Reply(byte[] Bytes, int Piece = 0, bool Close = false, bool CloseWithoutAnswer = false);
+    /// <summary>What to answer: the bytes, the size of the pieces they are written in (0 = at once), and whether to close afterwards; <paramref name="Extra"/> is written by a second send (bytes no request asked for).</summary>
+    public sealed record Reply(byte[] Bytes, int Piece = 0, bool Close = false, bool CloseWithoutAnswer = false, byte[]? Extra = null);
+
+    /// <summary>One request as it arrived: the head (request line and headers) and the body.</summary>
+    public sealed record Received(string Head, byte[] Body);
 
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly Func<string, string, byte[], Reply> _script;
     private readonly CancellationTokenSource _stop = new();
     private readonly List<string> _heads = [];
+    private readonly List<Received> _requests = [];
     private int _connections;
+    private int _replies;
 
     public RawBackend(Func<string, string, byte[], Reply> script)
     {
@@ -31,6 +37,20 @@ public sealed class RawBackend : IAsyncDisposable
     public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
     public int Connections => Volatile.Read(ref _connections);
     public IReadOnlyList<string> Heads { get { lock (_heads) return [.. _heads]; } }
+    public IReadOnlyList<Received> Requests { get { lock (_heads) return [.. _requests]; } }
+    /// <summary>Replies written completely (Extra included): on loopback they are then in the proxy's socket.</summary>
+    public int Replies => Volatile.Read(ref _replies);
+
+    /// <summary>Waits (bounded: a hang fails the test) until <paramref name="count"/> replies were written.</summary>
+    public async Task WaitForRepliesAsync(int count)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (Replies < count)
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"backend wrote {Replies} replies, expected {count}");
+            await Task.Delay(10);
+        }
+    }
 
     public static Reply Text(string response, int piece = 0, bool close = false) => new(Encoding.ASCII.GetBytes(response), piece, close);
 
@@ -49,6 +69,8 @@ public sealed class RawBackend : IAsyncDisposable
     private async Task Serve(Socket s)
     {
         using var _ = s;
+        // Each send goes out at once (no Nagle wait for an ACK): once Replies counts it, it is in the proxy's socket.
+        s.NoDelay = true;
         var buffer = new byte[256 * 1024];
         int have = 0;
         try
@@ -76,6 +98,7 @@ public sealed class RawBackend : IAsyncDisposable
                     have += r;
                 }
                 var body = buffer.AsSpan(consumed, (int)length).ToArray();
+                lock (_heads) _requests.Add(new Received(head, body));
                 consumed += (int)length;
                 buffer.AsSpan(consumed, have - consumed).CopyTo(buffer);
                 have -= consumed;
@@ -89,6 +112,8 @@ public sealed class RawBackend : IAsyncDisposable
                         await s.SendAsync(reply.Bytes.AsMemory(i, Math.Min(reply.Piece, reply.Bytes.Length - i)), SocketFlags.None);
                         await Task.Delay(1);
                     }
+                if (reply.Extra is { } extra) await s.SendAsync(extra, SocketFlags.None);
+                Interlocked.Increment(ref _replies);
                 if (reply.Close) { s.Shutdown(SocketShutdown.Both); return; }
             }
         }
