@@ -35,8 +35,10 @@ internal static class RequestHeadWriter
             if (values.Count == 1) w.Text(values[0]);
             else
             {
-                // Kestrel joins repeated headers into one StringValues; one line keeps them one field.
-                string separator = name.Equals("Cookie", StringComparison.OrdinalIgnoreCase) ? "; " : ", ";
+                // Kestrel joins repeated headers into one StringValues; one line keeps them one field,
+                // joined as HttpClient (YARP) joins them: User-Agent is product tokens, not a list.
+                string separator = name.Equals("Cookie", StringComparison.OrdinalIgnoreCase) ? "; "
+                    : name.Equals("User-Agent", StringComparison.OrdinalIgnoreCase) ? " " : ", ";
                 for (int i = 0; i < values.Count; i++)
                 {
                     if (i > 0) w.Text(separator);
