@@ -57,6 +57,21 @@ public sealed class ForwardedTransformer : HttpTransformer
         if (remote is not null) headers.TryAddWithoutValidation("X-Real-IP", remote.ToString());
     }
 
+    /// <summary>
+    /// A status below 100, or 101 to a request that asked for no upgrade, is a broken backend:
+    /// 502 as on the fast path, not relayed (YARP would pass both on, the 101 as a tunnel).
+    /// </summary>
+    public override ValueTask<bool> TransformResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)
+    {
+        if (proxyResponse is not null && ((int)proxyResponse.StatusCode < 100
+            || ((int)proxyResponse.StatusCode == 101 && httpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpUpgradeFeature>() is not { IsUpgradableRequest: true })))
+        {
+            httpContext.Response.StatusCode = StatusCodes.Status502BadGateway;
+            return ValueTask.FromResult(false);
+        }
+        return base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken);
+    }
+
     /// <summary>Left to YARP and HttpClient, which frame the upstream message themselves.</summary>
     private static bool IsFramingOrHost(string name) =>
         name.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase) || name.Equals("Host", StringComparison.OrdinalIgnoreCase)

@@ -91,13 +91,45 @@ public sealed class RawBackend : IAsyncDisposable
                 foreach (var line in head.Split("\r\n"))
                     if (line.StartsWith("Content-Length:", StringComparison.OrdinalIgnoreCase)) length = long.Parse(line[15..].Trim());
                 int consumed = end + 4;
-                while (have - consumed < length)
+                byte[] body;
+                if (head.Contains("\r\nTransfer-Encoding: chunked\r\n", StringComparison.OrdinalIgnoreCase))
                 {
-                    int r = await s.ReceiveAsync(buffer.AsMemory(have), SocketFlags.None, _stop.Token);
-                    if (r == 0) return;
-                    have += r;
+                    // YARP forwards a chunked request body chunked: decode it (sizes and data; no trailers are sent).
+                    var data = new MemoryStream();
+                    while (true)
+                    {
+                        int eol;
+                        while ((eol = buffer.AsSpan(consumed, have - consumed).IndexOf("\r\n"u8)) < 0)
+                        {
+                            int r = await s.ReceiveAsync(buffer.AsMemory(have), SocketFlags.None, _stop.Token);
+                            if (r == 0) return;
+                            have += r;
+                        }
+                        int size = Convert.ToInt32(Encoding.ASCII.GetString(buffer, consumed, eol).Split(';')[0], 16);
+                        int need = eol + 2 + size + 2;
+                        while (have - consumed < need)
+                        {
+                            int r = await s.ReceiveAsync(buffer.AsMemory(have), SocketFlags.None, _stop.Token);
+                            if (r == 0) return;
+                            have += r;
+                        }
+                        data.Write(buffer, consumed + eol + 2, size);
+                        consumed += need;
+                        if (size == 0) break;
+                    }
+                    body = data.ToArray();
+                    length = 0;
                 }
-                var body = buffer.AsSpan(consumed, (int)length).ToArray();
+                else
+                {
+                    while (have - consumed < length)
+                    {
+                        int r = await s.ReceiveAsync(buffer.AsMemory(have), SocketFlags.None, _stop.Token);
+                        if (r == 0) return;
+                        have += r;
+                    }
+                    body = buffer.AsSpan(consumed, (int)length).ToArray();
+                }
                 lock (_heads) _requests.Add(new Received(head, body));
                 consumed += (int)length;
                 buffer.AsSpan(consumed, have - consumed).CopyTo(buffer);

@@ -31,6 +31,12 @@ public sealed class RawClient : IDisposable
         catch (SocketException) { } // the proxy may have closed already; what it answered is still read
     }
 
+    /// <summary>Sends FIN: the proxy answers what it has and then closes, so reading to the end cannot wait forever.</summary>
+    public void ShutdownSend()
+    {
+        try { _socket.Shutdown(SocketShutdown.Send); } catch (SocketException) { }
+    }
+
     /// <summary>One response: status, headers (lower-case names, in order) and body; null when the connection ended first.</summary>
     public async Task<Response?> ReadResponseAsync(bool headRequest = false)
     {
