@@ -10,13 +10,14 @@ namespace Podwire.Ingress.Forwarding;
 /// an <see cref="UpstreamPools"/> shared by every configuration, so a reload keeps them warm.
 /// </summary>
 /// <remarks>
-/// Hygiene by construction (issue 12 V2): a connection is pooled only by <see cref="Return"/>,
-/// which the forwarder calls only when the response's framing ended exactly at the end of what it
-/// had read, and it is handed out again only if the socket is quiet — nothing unread and not
-/// closed — both when it is returned and when it is rented. Bytes a backend sent beyond its
-/// response (a wrong Content-Length, a body on HEAD/204/304, data after a chunked body or after
-/// 100 Continue and the final response) therefore close the connection instead of becoming the
-/// next client's response.
+/// Hygiene by construction (issue 12 V2): before pooling, the forwarder calls <see cref="Return"/>
+/// only when the response's framing ended exactly at the end of what it had read (a message
+/// boundary, nothing buffered); when renting, <see cref="TryRent"/> hands a connection out only if
+/// its socket is quiet — nothing unread and not closed. Bytes a backend sent beyond its response
+/// (a wrong Content-Length, a body on HEAD/204/304, data after a chunked body or after 100
+/// Continue and the final response) therefore close the connection instead of becoming the next
+/// client's response. The socket is polled at rent only: bytes that arrive after Return would
+/// escape a poll there anyway, and one poll per request is what the check costs (bench/ingress).
 /// </remarks>
 internal sealed class UpstreamPool
 {
@@ -97,7 +98,6 @@ internal sealed class UpstreamPool
     {
         c.Uses++;
         c.LastActivity = Environment.TickCount64;
-        if (!Quiet(c)) { c.Close(); return; }
         lock (_gate)
         {
             c.Busy = false;
