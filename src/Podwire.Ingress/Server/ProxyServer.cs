@@ -32,6 +32,9 @@ public sealed record ListenOptions(IPEndPoint? Http, IPEndPoint? Https, IPEndPoi
 /// request bodies, trailers) over one pooled <see cref="SocketsHttpHandler"/>. Both pools are
 /// shared by every configuration, so a reload keeps backend connections warm. The pipeline is
 /// one terminal delegate: no endpoint routing, no per-request DI scope, no logging on the hot path.
+/// Both forwarders get the one target <see cref="RequestTarget"/> derives from the raw request
+/// target, the one the route table matched, and the same header policy (<see cref="HopByHop"/>):
+/// docs/INGRESS-SECURITY.md.
 /// </remarks>
 public sealed class ProxyServer : IAsyncDisposable
 {
