@@ -145,11 +145,30 @@ public sealed class RawBackend : IAsyncDisposable
                         await Task.Delay(1);
                     }
                 if (reply.Extra is { } extra) await s.SendAsync(extra, SocketFlags.None);
+                await AckedAsync(s);
                 Interlocked.Increment(ref _replies);
                 if (reply.Close) { s.Shutdown(SocketShutdown.Both); return; }
             }
         }
         catch (Exception e) when (e is SocketException or OperationCanceledException or ObjectDisposedException) { }
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
+    private static extern int ioctl(IntPtr fd, ulong request, out int value);
+
+    /// <summary>
+    /// Waits (bounded) until the proxy's kernel has acknowledged every byte sent (SIOCOUTQ = 0):
+    /// they are then in the proxy's socket, where its pool's poll must see them, even when this
+    /// machine is loaded enough to delay loopback delivery.
+    /// </summary>
+    private static async Task AckedAsync(Socket s)
+    {
+        const ulong SIOCOUTQ = 0x5411;
+        for (int i = 0; i < 500; i++)
+        {
+            if (ioctl(s.Handle, SIOCOUTQ, out int unacked) != 0 || unacked == 0) return;
+            await Task.Delay(10);
+        }
     }
 
     public ValueTask DisposeAsync()
