@@ -202,7 +202,7 @@ public sealed class ForwardingTests(BackendsFixture backends) : IClassFixture<Ba
         var head = raw.Heads[^1];
         Assert.StartsWith("GET /echo?q=1&r=%2F HTTP/1.1\r\nHost: raw.test\r\n", head);
         Assert.Contains("\r\nX-Custom-Req: v\r\n", head);
-        Assert.Contains("\r\nX-Forwarded-For: 127.0.0.1\r\nX-Forwarded-Proto: http\r\nX-Forwarded-Host: raw.test\r\n\r\n", head);
+        Assert.Contains($"\r\nX-Forwarded-For: 127.0.0.1\r\nX-Forwarded-Proto: http\r\nX-Forwarded-Host: raw.test\r\nX-Forwarded-Port: {proxy.HttpPort}\r\nX-Real-IP: 127.0.0.1\r\n\r\n", head);
         foreach (var gone in new[] { "6.6.6.6", "evil.test", "X-Drop", "Keep-Alive", "Connection:" })
             Assert.DoesNotContain(gone, head);
     }

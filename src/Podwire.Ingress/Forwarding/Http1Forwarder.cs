@@ -20,6 +20,7 @@ internal sealed class Http1Forwarder(UpstreamPools pools)
 {
     private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(5);
     private static readonly byte[] BadGatewayBody = "502 bad gateway\n"u8.ToArray();
+    private static readonly byte[] BusyBody = "503 backend connection limit reached\n"u8.ToArray();
     private static readonly byte[] TimeoutBody = "504 gateway timeout\n"u8.ToArray();
     private const int MaxAttempts = 3;
     private const int LargeHead = 256 * 1024;
@@ -38,32 +39,40 @@ internal sealed class Http1Forwarder(UpstreamPools pools)
         return request.Headers.TransferEncoding.Count == 0;
     }
 
-    public async Task ForwardAsync(HttpContext context, UpstreamPool pool)
+    /// <param name="target">The normalised target the route table matched (Routing.RequestTarget).</param>
+    public async Task ForwardAsync(HttpContext context, UpstreamPool pool, string target)
     {
         long bodyLength = context.Request.ContentLength ?? 0;
-        bool headRequest = HttpMethods.IsHead(context.Request.Method);
+        var method = context.Request.Method;
+        bool headRequest = HttpMethods.IsHead(method);
+        // RFC 9110 §9.2.2: only a request that is safe to repeat is sent again on a fresh connection
+        // (what nginx does too; DELETE and PUT are idempotent, but a bodiless POST is not, and an
+        // ingress cannot know what a backend's DELETE does a second time).
+        bool retriable = bodyLength == 0 && (headRequest || HttpMethods.IsGet(method) || HttpMethods.IsOptions(method) || HttpMethods.IsTrace(method));
         UpstreamConnection? conn = null;
         try
         {
             for (int attempt = 1; ; attempt++)
             {
+                // Rent checks the connection is quiet (nothing unread, not closed) before handing it out.
                 conn = pool.TryRent();
                 bool reused = conn is not null;
-                // A backend may close an idle keep-alive connection at any moment; a body read from
-                // the client cannot be sent twice, so for those look before sending.
-                if (conn is not null && bodyLength > 0 && conn.Socket.Poll(0, SelectMode.SelectRead)) { conn.Close(); conn = null; }
                 if (conn is null)
                 {
-                    reused = false;
                     try { conn = await pool.ConnectAsync(ConnectTimeout); }
                     catch (Exception e) when (e is SocketException or OperationCanceledException)
                     {
                         await ErrorAsync(context, 502, BadGatewayBody);
                         return;
                     }
+                    if (conn is null)
+                    {
+                        await ErrorAsync(context, 503, BusyBody);
+                        return;
+                    }
                 }
                 var slices = conn.Slices;
-                var (received, head) = await ExchangeHeadAsync(context, conn, bodyLength, slices, pool.Authority);
+                var (received, head) = await ExchangeHeadAsync(context, conn, bodyLength, slices, target, pool.Authority);
                 if (received > 0)
                 {
                     var c = conn;
@@ -73,9 +82,9 @@ internal sealed class Http1Forwarder(UpstreamPools pools)
                 }
                 conn.Close();
                 if (received == ClientGone) { context.Abort(); return; }
-                // Nothing came back from a reused connection: the backend closed it while idle and did
-                // not see this request; one without a body is sent again, as any client would.
-                if (received == BadResponse || !reused || bodyLength > 0 || attempt == MaxAttempts || context.RequestAborted.IsCancellationRequested)
+                // Nothing came back from a reused connection: the backend most likely closed it while
+                // idle and did not see this request; a safe one is sent again.
+                if (received == BadResponse || !reused || !retriable || attempt == MaxAttempts || context.RequestAborted.IsCancellationRequested)
                 {
                     bool timedOut = conn.TimedOut;
                     conn = null;
@@ -98,21 +107,21 @@ internal sealed class Http1Forwarder(UpstreamPools pools)
     /// </summary>
     // Nearly every exchange waits for the backend once: a pooled state machine, not a new one per request.
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private static async ValueTask<(int, ResponseHead)> ExchangeHeadAsync(HttpContext context, UpstreamConnection conn, long bodyLength, HeaderSlice[] slices, string authority)
+    private static async ValueTask<(int, ResponseHead)> ExchangeHeadAsync(HttpContext context, UpstreamConnection conn, long bodyLength, HeaderSlice[] slices, string target, string authority)
     {
         var buffer = conn.Buffer;
         var head = default(ResponseHead);
         bool anyByte = false;
         try
         {
-            int n = RequestHeadWriter.Write(buffer, context, authority);
+            int n = RequestHeadWriter.Write(buffer, context, target, authority);
             if (n >= 0) await SendAsync(conn, buffer.AsMemory(0, n));
             else
             {
                 var large = ArrayPool<byte>.Shared.Rent(LargeHead);
                 try
                 {
-                    n = RequestHeadWriter.Write(large, context, authority);
+                    n = RequestHeadWriter.Write(large, context, target, authority);
                     if (n < 0) return (BadResponse, head);
                     await SendAsync(conn, large.AsMemory(0, n));
                 }

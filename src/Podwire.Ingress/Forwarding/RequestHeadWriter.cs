@@ -1,28 +1,25 @@
 using System.Text;
-using Microsoft.Extensions.Primitives;
 
 namespace Podwire.Ingress.Forwarding;
 
 /// <summary>
 /// Writes the HTTP/1.1 request head sent to a backend straight from Kestrel's parsed request:
-/// the same request line YARP would send (path re-encoded, query as received), the client's
-/// headers minus hop-by-hop ones, the client's Host (backends route on it, as behind
-/// ingress-nginx) and X-Forwarded-For/-Proto/-Host from the connection, replacing any the client
-/// sent (clients are not trusted to state them). Kestrel has already refused CR, LF and NUL in
-/// everything copied here, so no header can be injected.
+/// the request line with the normalised target (<see cref="Routing.RequestTarget"/>, the one the
+/// route table matched), the client's headers that <see cref="HopByHop"/> lets through, the
+/// client's Host (backends route on it, as behind ingress-nginx) and X-Forwarded-For/-Proto/
+/// -Host/-Port and X-Real-IP from the connection. Kestrel has already refused CR, LF and NUL in
+/// every header copied here and the target is visible ASCII, so nothing can be injected.
 /// </summary>
 internal static class RequestHeadWriter
 {
     /// <summary>The head's length in <paramref name="dest"/>, or -1 when it does not fit.</summary>
-    public static int Write(Span<byte> dest, HttpContext context, string authority)
+    public static int Write(Span<byte> dest, HttpContext context, string target, string authority)
     {
         var w = new SpanWriter(dest);
         var request = context.Request;
         w.Text(request.Method);
         w.Byte((byte)' ');
-        string path = request.Path.HasValue ? request.Path.ToUriComponent() : "/";
-        w.Text(path.Length == 0 ? "/" : path);
-        if (request.QueryString.Value is { Length: > 0 } query) w.Text(query);
+        w.Text(target);
         w.Bytes(" HTTP/1.1\r\nHost: "u8);
         string host = request.Host.Value ?? "";
         w.Text(host.Length > 0 ? host : authority);
@@ -30,17 +27,18 @@ internal static class RequestHeadWriter
 
         var headers = request.Headers;
         var connection = headers.Connection;
-        bool namedByConnection = connection.Count > 0 && ConnectionNamesHeaders(connection);
         foreach (var (name, values) in headers)
         {
-            if (IsHopByHopOrOurs(name) || (namedByConnection && Named(connection, name))) continue;
+            if (!HopByHop.Forwarded(name, connection)) continue;
             w.Text(name);
             w.Bytes(": "u8);
             if (values.Count == 1) w.Text(values[0]);
             else
             {
-                // Kestrel joins repeated headers into one StringValues; one line keeps them one field.
-                string separator = name.Equals("Cookie", StringComparison.OrdinalIgnoreCase) ? "; " : ", ";
+                // Kestrel joins repeated headers into one StringValues; one line keeps them one field,
+                // joined as HttpClient (YARP) joins them: User-Agent is product tokens, not a list.
+                string separator = name.Equals("Cookie", StringComparison.OrdinalIgnoreCase) ? "; "
+                    : name.Equals("User-Agent", StringComparison.OrdinalIgnoreCase) ? " " : ", ";
                 for (int i = 0; i < values.Count; i++)
                 {
                     if (i > 0) w.Text(separator);
@@ -50,7 +48,8 @@ internal static class RequestHeadWriter
             w.Bytes("\r\n"u8);
         }
 
-        if (context.Connection.RemoteIpAddress is { } remote)
+        var remote = context.Connection.RemoteIpAddress;
+        if (remote is not null)
         {
             if (remote.IsIPv4MappedToIPv6) remote = remote.MapToIPv4();
             w.Bytes("X-Forwarded-For: "u8);
@@ -64,39 +63,17 @@ internal static class RequestHeadWriter
             w.Text(host);
             w.Bytes("\r\n"u8);
         }
+        w.Bytes("X-Forwarded-Port: "u8);
+        w.Int(context.Connection.LocalPort);
+        w.Bytes("\r\n"u8);
+        if (remote is not null)
+        {
+            w.Bytes("X-Real-IP: "u8);
+            w.Address(remote);
+            w.Bytes("\r\n"u8);
+        }
         w.Bytes("\r\n"u8);
         return w.Overflow ? -1 : w.Position;
-    }
-
-    /// <summary>Headers that describe this connection, not the message (RFC 9110 §7.6.1), and the ones this proxy sets itself.</summary>
-    internal static bool IsHopByHopOrOurs(string name) => name.Length switch
-    {
-        2 => name.Equals("TE", StringComparison.OrdinalIgnoreCase),
-        4 => name.Equals("Host", StringComparison.OrdinalIgnoreCase),
-        6 => name.Equals("Expect", StringComparison.OrdinalIgnoreCase), // Kestrel answers 100-continue itself
-        7 => name.Equals("Upgrade", StringComparison.OrdinalIgnoreCase) || name.Equals("Trailer", StringComparison.OrdinalIgnoreCase),
-        10 => name.Equals("Connection", StringComparison.OrdinalIgnoreCase) || name.Equals("Keep-Alive", StringComparison.OrdinalIgnoreCase),
-        15 => name.Equals("X-Forwarded-For", StringComparison.OrdinalIgnoreCase),
-        16 => name.Equals("Proxy-Connection", StringComparison.OrdinalIgnoreCase) || name.Equals("X-Forwarded-Host", StringComparison.OrdinalIgnoreCase),
-        17 => name.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase) || name.Equals("X-Forwarded-Proto", StringComparison.OrdinalIgnoreCase),
-        _ => false,
-    };
-
-    private static bool ConnectionNamesHeaders(StringValues connection)
-    {
-        foreach (var v in connection)
-            foreach (var token in (v ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
-                if (!token.Equals("keep-alive", StringComparison.OrdinalIgnoreCase) && !token.Equals("close", StringComparison.OrdinalIgnoreCase))
-                    return true;
-        return false;
-    }
-
-    private static bool Named(StringValues connection, string name)
-    {
-        foreach (var v in connection)
-            foreach (var token in (v ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
-                if (token.Equals(name, StringComparison.OrdinalIgnoreCase)) return true;
-        return false;
     }
 
     private ref struct SpanWriter(Span<byte> buffer)
@@ -125,6 +102,13 @@ internal static class RequestHeadWriter
             if (Overflow) return;
             if (Position >= _buffer.Length) { Overflow = true; return; }
             _buffer[Position++] = b;
+        }
+
+        public void Int(int value)
+        {
+            if (Overflow) return;
+            if (!value.TryFormat(_buffer[Position..], out int n, default, System.Globalization.CultureInfo.InvariantCulture)) { Overflow = true; return; }
+            Position += n;
         }
 
         public void Address(System.Net.IPAddress ip)

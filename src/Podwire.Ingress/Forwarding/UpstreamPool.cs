@@ -9,9 +9,21 @@ namespace Podwire.Ingress.Forwarding;
 /// recently used first (warm connections; the cold ones at the bottom time out). Pools live in
 /// an <see cref="UpstreamPools"/> shared by every configuration, so a reload keeps them warm.
 /// </summary>
+/// <remarks>
+/// Hygiene by construction (issue 12 V2): before pooling, the forwarder calls <see cref="Return"/>
+/// only when the response's framing ended exactly at the end of what it had read (a message
+/// boundary, nothing buffered); when renting, <see cref="TryRent"/> hands a connection out only if
+/// its socket is quiet — nothing unread and not closed. Bytes a backend sent beyond its response
+/// (a wrong Content-Length, a body on HEAD/204/304, data after a chunked body or after 100
+/// Continue and the final response) therefore close the connection instead of becoming the next
+/// client's response. The socket is polled at rent only: bytes that arrive after Return would
+/// escape a poll there anyway, and one poll per request is what the check costs (bench/ingress).
+/// </remarks>
 internal sealed class UpstreamPool
 {
     private const int MaxIdle = 1024;
+    /// <summary>Open connections per backend address, busy and idle (YARP's handler has the same cap): a flood of slow clients cannot take every socket of a pod.</summary>
+    public const int MaxConnections = 1024;
 
     private readonly Lock _gate = new();
     private readonly UpstreamConnection[] _idle = new UpstreamConnection[MaxIdle];
@@ -34,23 +46,37 @@ internal sealed class UpstreamPool
     /// <summary>An idle connection, or null when there is none (the caller connects).</summary>
     public UpstreamConnection? TryRent()
     {
-        lock (_gate)
+        while (true)
         {
-            while (_idleCount > 0)
+            UpstreamConnection c;
+            lock (_gate)
             {
-                var c = _idle[--_idleCount];
+                if (_idleCount == 0) return null;
+                c = _idle[--_idleCount];
                 _idle[_idleCount] = null!;
                 if (c.IsClosed) continue;
                 c.Busy = true;
                 c.LastActivity = Environment.TickCount64;
-                return c;
             }
+            if (Quiet(c)) return c;
+            c.Close();
         }
-        return null;
     }
 
-    public async ValueTask<UpstreamConnection> ConnectAsync(TimeSpan timeout)
+    /// <summary>
+    /// Whether an idle connection has nothing to read: a readable socket holds bytes no request
+    /// asked for, or the backend's FIN or RST, and is closed either way.
+    /// </summary>
+    private static bool Quiet(UpstreamConnection c)
     {
+        try { return !c.Socket.Poll(0, SelectMode.SelectRead); }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException) { return false; }
+    }
+
+    /// <summary>A new connection, or null when this backend already has <see cref="MaxConnections"/> open.</summary>
+    public async ValueTask<UpstreamConnection?> ConnectAsync(TimeSpan timeout)
+    {
+        if (Count >= MaxConnections) return null;
         var socket = new Socket(Endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {

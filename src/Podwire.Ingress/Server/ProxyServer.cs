@@ -5,7 +5,9 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
+using Microsoft.AspNetCore.Http.Features;
 using Podwire.Ingress.Forwarding;
+using Podwire.Ingress.Routing;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace Podwire.Ingress.Server;
@@ -30,10 +32,14 @@ public sealed record ListenOptions(IPEndPoint? Http, IPEndPoint? Https, IPEndPoi
 /// request bodies, trailers) over one pooled <see cref="SocketsHttpHandler"/>. Both pools are
 /// shared by every configuration, so a reload keeps backend connections warm. The pipeline is
 /// one terminal delegate: no endpoint routing, no per-request DI scope, no logging on the hot path.
+/// Both forwarders get the one target <see cref="RequestTarget"/> derives from the raw request
+/// target, the one the route table matched, and the same header policy (<see cref="HopByHop"/>):
+/// docs/INGRESS-SECURITY.md.
 /// </remarks>
 public sealed class ProxyServer : IAsyncDisposable
 {
     private static readonly byte[] NotFoundBody = "404 page not found\n"u8.ToArray();
+    private static readonly byte[] BadRequestBody = "400 bad request\n"u8.ToArray();
     private static readonly byte[] UnavailableBody = "503 service unavailable: no ready endpoint\n"u8.ToArray();
 
     private readonly WebApplication _app;
@@ -49,6 +55,11 @@ public sealed class ProxyServer : IAsyncDisposable
         VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
     };
     private int _adminPort = -1;
+    /// <summary>
+    /// PODWIRE_INGRESS_FORWARDER=yarp sends everything through YARP: the fallback if the fast path
+    /// is ever in doubt, and the reference the differential tests compare the fast path with.
+    /// </summary>
+    private readonly bool _yarpOnly = string.Equals(Environment.GetEnvironmentVariable("PODWIRE_INGRESS_FORWARDER"), "yarp", StringComparison.OrdinalIgnoreCase);
 
     public ProxyServer(ConfigHolder holder, ListenOptions listen)
     {
@@ -73,9 +84,8 @@ public sealed class ProxyServer : IAsyncDisposable
         {
             k.AddServerHeader = false;
             k.Limits.MaxRequestHeadersTotalSize = 64 * 1024;
-            // Data-rate enforcement costs a timer check per read; idle/keep-alive timeouts remain.
-            k.Limits.MinRequestBodyDataRate = null;
-            k.Limits.MinResponseDataRate = null;
+            // Kestrel's default data rates (240 B/s after a 5 s grace) stay on: without them a client
+            // trickling a body, or reading a response that slowly, holds a backend connection forever.
             if (listen.Http is { } http) k.Listen(http, o => o.Protocols = HttpProtocols.Http1);
             if (listen.Https is { } https)
                 k.Listen(https, o =>
@@ -101,6 +111,7 @@ public sealed class ProxyServer : IAsyncDisposable
             ActivityHeadersPropagator = null,
             ConnectTimeout = TimeSpan.FromSeconds(5),
             PooledConnectionIdleTimeout = TimeSpan.FromSeconds(60),
+            MaxConnectionsPerServer = UpstreamPool.MaxConnections,
         });
         _http1 = new Http1Forwarder(_pools);
         _app.Run(HandleAsync);
@@ -128,14 +139,30 @@ public sealed class ProxyServer : IAsyncDisposable
         if (context.Connection.LocalPort == _adminPort) return AdminAsync(context);
         var config = _holder.Current;
         var request = context.Request;
-        var target = config.Routes.Match(request.Host.Value, request.Path.Value);
+        // One target for routing and for both forwarders, from the bytes the client sent.
+        var forwardTarget = RequestTarget.Normalize(context.Features.Get<IHttpRequestFeature>()!.RawTarget);
+        if (forwardTarget is null || HopByHop.ConnectionNamesFraming(request.Headers.Connection))
+            return RefuseAsync(context);
+        var target = config.Routes.Match(request.Host.Value, RequestTarget.PathOf(forwardTarget));
         if (target is null) return WriteAsync(context, StatusCodes.Status404NotFound, NotFoundBody);
         if (target.Backend is not { } backend) return WriteAsync(context, StatusCodes.Status503ServiceUnavailable, UnavailableBody);
         var (destination, pool) = backend.NextUpstream(_pools);
         if (destination is null) return WriteAsync(context, StatusCodes.Status503ServiceUnavailable, UnavailableBody);
-        if (pool is not null && Http1Forwarder.CanForward(context)) return _http1.ForwardAsync(context, pool);
+        if (pool is not null && !_yarpOnly && Http1Forwarder.CanForward(context)) return _http1.ForwardAsync(context, pool, forwardTarget);
+        context.Features.Set(new ForwardTargetFeature(forwardTarget));
         var pending = _forwarder.SendAsync(context, destination, _client, _requestConfig, ForwardedTransformer.Instance);
         return pending.IsCompletedSuccessfully ? Task.CompletedTask : pending.AsTask();
+    }
+
+    /// <summary>
+    /// 400 and close: a target that is not visible ASCII, carries a raw '#' or a bad escape, or a
+    /// Connection header naming a framing header (the smuggling of issue 12 V1). Closing is what
+    /// nginx does after a bad request; nothing more from this client is trusted.
+    /// </summary>
+    private static Task RefuseAsync(HttpContext context)
+    {
+        context.Response.Headers.Connection = "close";
+        return WriteAsync(context, StatusCodes.Status400BadRequest, BadRequestBody);
     }
 
     private static Task WriteAsync(HttpContext context, int status, byte[] body)

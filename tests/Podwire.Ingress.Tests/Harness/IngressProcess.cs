@@ -25,11 +25,13 @@ public sealed class IngressProcess : IAsyncDisposable
 
     public IReadOnlyList<string> Lines { get { lock (_gate) return [.. _lines]; } }
 
-    public static async Task<IngressProcess> StartAsync(string manifests)
+    /// <param name="yarpOnly">Start it with PODWIRE_INGRESS_FORWARDER=yarp: every request through YARP, none through the fast path.</param>
+    public static async Task<IngressProcess> StartAsync(string manifests, bool yarpOnly = false)
     {
         var dir = Directory.CreateTempSubdirectory("pw-ingress-test.").FullName;
         File.WriteAllText(Path.Combine(dir, "cluster.yaml"), manifests);
         var psi = Command("serve", "-f", Path.Combine(dir, "cluster.yaml"), "--http", "127.0.0.1:0", "--https", "127.0.0.1:0", "--admin", "127.0.0.1:0");
+        if (yarpOnly) psi.Environment["PODWIRE_INGRESS_FORWARDER"] = "yarp";
         var p = new Process { StartInfo = psi };
         var ip = new IngressProcess(p, dir);
         var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
