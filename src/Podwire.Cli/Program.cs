@@ -14,7 +14,7 @@ public static class Program
             "Podwire: Kubernetes networking, analysed and built for real.\n\n" +
             "Load manifests with -f and ask what the cluster's network does: Services and their\n" +
             "endpoints, DNS answers, Ingress routes. Run 'podwire demo' for a tour of the bundled example.");
-        Common.AddGlobal(root);
+        CliOptions.AddGlobal(root);
         var ctx = new CommandContext(stdout, stderr);
         root.Subcommands.Add(ValidateCommand.Create(ctx));
         root.Subcommands.Add(GetCommand.Create(ctx));

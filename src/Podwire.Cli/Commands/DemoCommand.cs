@@ -29,7 +29,7 @@ public static class DemoCommand
         cmd.SetAction(pr =>
         {
             var path = pr.GetValue(dir) ?? FindExamples();
-            var loaded = ClusterLoader.Load([path], Common.Options(pr));
+            var loaded = ClusterLoader.Load([path], CliOptions.Options(pr));
             foreach (var n in loaded.Notices) ctx.Err.WriteLine($"notice: {n}");
             if (!loaded.Ok)
             {
@@ -65,7 +65,7 @@ public static class DemoCommand
             return ExitCodes.Ok;
         }
         var paths = new Podwire.Lab.LabPaths(LabName);
-        var running = LabCommon.DaemonPid(paths) is null ? null : LabCommon.TryStatus(paths);
+        var running = LabDaemonProcess.DaemonPid(paths) is null ? null : LabDaemonProcess.TryStatus(paths);
         if (running is { Phase: "ready" })
             ctx.Out.WriteLine($"lab \"{LabName}\" is already running (daemon pid {running.Pid}): verifying it.");
         else
@@ -75,8 +75,8 @@ public static class DemoCommand
                 ctx.Err.WriteLine($"lab \"{LabName}\" exists but is {(running is null ? "not running" : running.Phase + (running.Error is null ? "" : $" ({running.Error})"))}: rebuilding it");
                 LabCommands.TearDown(ctx, LabName, quiet: true);
             }
-            var state = new Podwire.Lab.Daemon.LabState(LabName, Common.PodNetwork(pr).Name, false, pr.GetValue(Common.Nodes), pr.GetValue(Common.ClusterCidr),
-                pr.GetValue(Common.ServiceCidr), pr.GetValue(Common.ClusterDomain), LabCommon.CniPath());
+            var state = new Podwire.Lab.Daemon.LabState(LabName, CliOptions.PodNetwork(pr).Name, false, pr.GetValue(CliOptions.Nodes), pr.GetValue(CliOptions.ClusterCidr),
+                pr.GetValue(CliOptions.ServiceCidr), pr.GetValue(CliOptions.ClusterDomain), LabDaemonProcess.CniPath());
             LabCommands.BringUp(ctx, LabName, [path], state);
         }
         Verify(ctx);
@@ -104,7 +104,7 @@ public static class DemoCommand
         var (cluster, problems) = Podwire.Lab.Daemon.LabCluster.Load(state, paths.ManifestDir);
         if (cluster is null)
             throw new CliException($"verify: the manifests of lab \"{LabName}\" no longer load: {string.Join("; ", problems)}", ExitCodes.Failed);
-        var engine = PolicyCommon.Build(cluster, ctx.Err);
+        var engine = PolicyFlags.Build(cluster, ctx.Err);
         var ports = cluster.Pods.SelectMany(p => p.Ports).Where(p => p.Protocol == Protocol.TCP).Select(p => p.Port).Distinct().Order().ToList();
         var sw = System.Diagnostics.Stopwatch.StartNew();
         var r = VerifyRun.Run(engine, new Podwire.Lab.Topology.LabNames(LabName), ports, [Protocol.TCP], TimeSpan.FromMilliseconds(1000));

@@ -19,9 +19,9 @@ public static class DiffCommand
             AllowMultipleArgumentsPerToken = false,
             Required = true,
         };
-        var ports = PolicyCommon.PortsOption();
-        var protocols = PolicyCommon.ProtocolsOption();
-        var output = Common.Output("table, json");
+        var ports = PolicyFlags.PortsOption();
+        var protocols = PolicyFlags.ProtocolsOption();
+        var output = CliOptions.Output("table, json");
         var cmd = new Command("diff",
             "Compare the connection matrix of two versions of a cluster (-f: before, --against: after) and\n" +
             "list every connection (pod pair, port, protocol) whose verdict changes: opened (denied before,\n" +
@@ -30,7 +30,7 @@ public static class DiffCommand
             "Exit code 1 when something changes, 0 when nothing does.\n\n" +
             "Examples:\n  podwire diff -f cluster/ --against cluster/ --against new-policy.yaml\n" +
             "  podwire diff -f old/ --against new/ --ports 80,443 --protocols TCP,UDP -o json");
-        cmd.Options.Add(Common.Files);
+        cmd.Options.Add(CliOptions.Files);
         cmd.Options.Add(against);
         cmd.Options.Add(ports);
         cmd.Options.Add(protocols);
@@ -38,11 +38,11 @@ public static class DiffCommand
         cmd.SetAction(pr =>
         {
             var format = pr.GetValue(output)!;
-            Common.CheckOutput(format, "table", "json");
-            var portList = PolicyCommon.ParsePorts(pr.GetValue(ports)!);
-            var protoList = PolicyCommon.ParseProtocols(pr.GetValue(protocols)!);
-            var before = PolicyCommon.Build(pr, ctx.Err);
-            var after = PolicyCommon.Build(LoadOther(pr, pr.GetValue(against) ?? [], ctx.Err), ctx.Err);
+            CliOptions.CheckOutput(format, "table", "json");
+            var portList = PolicyFlags.ParsePorts(pr.GetValue(ports)!);
+            var protoList = PolicyFlags.ParseProtocols(pr.GetValue(protocols)!);
+            var before = PolicyFlags.Build(pr, ctx.Err);
+            var after = PolicyFlags.Build(LoadOther(pr, pr.GetValue(against) ?? [], ctx.Err), ctx.Err);
             var changes = Compare(before, after, portList, protoList);
             var beforeKeys = before.Identities.Pods.Select(p => p.Key).ToHashSet(StringComparer.Ordinal);
             var afterKeys = after.Identities.Pods.Select(p => p.Key).ToHashSet(StringComparer.Ordinal);
@@ -121,7 +121,7 @@ public static class DiffCommand
     private static DerivedCluster LoadOther(ParseResult pr, string[] files, TextWriter stderr)
     {
         if (files.Length == 0) throw new CliException("--against is required: name the changed manifests");
-        var loaded = ClusterLoader.Load(files, Common.Options(pr));
+        var loaded = ClusterLoader.Load(files, CliOptions.Options(pr));
         foreach (var n in loaded.Notices) stderr.WriteLine($"notice: {n}");
         if (!loaded.Ok)
         {

@@ -13,7 +13,7 @@ public static class DnsCommand
         var nameArg = new Argument<string>("NAME") { Description = "The name to look up (FQDN, or relative with --from)." };
         var typeArg = new Argument<string>("TYPE") { Description = "A, AAAA, SRV, PTR, CNAME or TXT (default A).", Arity = ArgumentArity.ZeroOrOne, DefaultValueFactory = _ => "A" };
         var from = new Option<string?>("--from") { Description = "Resolve as this pod's resolver would (NAMESPACE/POD): its search path and ndots:5." };
-        var output = Common.Output("table, json");
+        var output = CliOptions.Output("table, json");
         var cmd = new Command("dns",
             "Answer a DNS query as the cluster DNS server would (Kubernetes DNS schema 1.1.0): A, AAAA,\n" +
             "SRV, PTR, CNAME, TXT; NXDOMAIN for unknown names, an empty NOERROR for a known name of\n" +
@@ -23,14 +23,14 @@ public static class DnsCommand
             "  podwire dns -f examples/ catalog --from shop/web-0123456789-abcde");
         cmd.Arguments.Add(nameArg);
         cmd.Arguments.Add(typeArg);
-        cmd.Options.Add(Common.Files);
+        cmd.Options.Add(CliOptions.Files);
         cmd.Options.Add(from);
         cmd.Options.Add(output);
         cmd.Subcommands.Add(DnsServeCommand.Create(ctx));
         cmd.SetAction(pr =>
         {
             var format = pr.GetValue(output)!;
-            Common.CheckOutput(format, "table", "json");
+            CliOptions.CheckOutput(format, "table", "json");
             var name = pr.GetValue(nameArg)!;
             var typeText = pr.GetValue(typeArg)!;
             if (!DnsTypes.TryParse(typeText, out var type))
@@ -40,13 +40,13 @@ public static class DnsCommand
                 name = DnsNames.ReverseName(ip);
                 if (typeText == "A" && pr.GetResult(typeArg) is null or { Implicit: true }) type = DnsType.PTR;
             }
-            var cluster = Common.Load(pr, ctx.Err);
+            var cluster = ClusterInput.Load(pr, ctx.Err);
             var zone = DnsZoneBuilder.Build(cluster);
             DnsAnswer answer;
             IReadOnlyList<string> tried = [];
             if (pr.GetValue(from) is { } fromText)
             {
-                var (ns, podName) = Common.NsName("--from", fromText);
+                var (ns, podName) = CliOptions.NsName("--from", fromText);
                 var pod = cluster.FindPod(ns, podName) ?? throw new CliException($"pod \"{ns}/{podName}\" not found", ExitCodes.Failed);
                 var lookup = DnsResolver.Lookup(zone, pod, name, type);
                 answer = lookup.Answer;

@@ -31,7 +31,7 @@ public static class DnsServeCommand
             "Serve the cluster DNS records over UDP and TCP (A, AAAA, SRV, PTR, CNAME, TXT, EDNS0,\n" +
             "truncation). Names outside the zone are forwarded to --upstream, or REFUSED.\n\n" +
             "Example:\n  podwire dns serve -f examples/ --listen 127.0.0.1:5353\n  dig @127.0.0.1 -p 5353 web.shop.svc.cluster.local");
-        cmd.Options.Add(Common.Files);
+        cmd.Options.Add(CliOptions.Files);
         cmd.Options.Add(listen);
         cmd.Options.Add(ttl);
         cmd.Options.Add(zone);
@@ -39,9 +39,9 @@ public static class DnsServeCommand
         cmd.Options.Add(export);
         cmd.SetAction(pr =>
         {
-            var files = pr.GetValue(Common.Files) ?? [];
+            var files = pr.GetValue(CliOptions.Files) ?? [];
             if (files.Length == 0) throw new CliException("-f/--filename is required (name a manifest file or folder)");
-            var options = Common.Options(pr);
+            var options = CliOptions.Options(pr);
             if (pr.GetValue(zone) is { } z) options = options with { ClusterDomain = z.Trim().Trim('.').ToLowerInvariant() };
             if (pr.GetValue(ttl) is int t)
             {

@@ -20,12 +20,12 @@ public static class ExplainCommand
             "NetworkPolicies that isolate it per direction and each of their rules, then which pods it\n" +
             "may reach and be reached by on the ports the pods declare.\n\n" +
             "Examples:\n  podwire explain -f examples/ shop/web-0\n  podwire explain -f cluster.yaml -f policy.yaml x/a");
-        cmd.Options.Add(Common.Files);
+        cmd.Options.Add(CliOptions.Files);
         cmd.Arguments.Add(podArg);
         cmd.SetAction(pr =>
         {
-            var (ns, name) = Common.NsName("pod", pr.GetValue(podArg)!);
-            var engine = PolicyCommon.Build(pr, ctx.Err);
+            var (ns, name) = CliOptions.NsName("pod", pr.GetValue(podArg)!);
+            var engine = PolicyFlags.Build(pr, ctx.Err);
             var pod = engine.Cluster.FindPod(ns, name) ?? throw new CliException($"pod \"{ns}/{name}\" not found", ExitCodes.Failed);
             Write(ctx.Out, engine, pod);
             return ExitCodes.Ok;

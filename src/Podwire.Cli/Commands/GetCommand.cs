@@ -30,7 +30,7 @@ public static class GetCommand
         var nameArg = new Argument<string?>("NAME") { Description = "Show only this object.", Arity = ArgumentArity.ZeroOrOne };
         var ns = new Option<string?>("--namespace", "-n") { Description = "Only objects in this namespace (default: default)." };
         var all = new Option<bool>("--all-namespaces", "-A") { Description = "Objects in every namespace." };
-        var output = Common.Output("table (default), wide, json, yaml");
+        var output = CliOptions.Output("table (default), wide, json, yaml");
         var cmd = new Command("get",
             "Show objects of the derived cluster as kubectl would, with what the control plane filled in\n" +
             "(pod IPs and nodes, ClusterIPs, NodePorts, LoadBalancer addresses, EndpointSlices).\n\n" +
@@ -38,8 +38,8 @@ public static class GetCommand
             "Examples:\n  podwire get pods -f examples/ -A -o wide\n  sudo podwire get nodes -o json --cluster lab\n  podwire get services -f examples/ -n shop\n  podwire get endpointslices -f examples/ -A -o json");
         cmd.Arguments.Add(kindArg);
         cmd.Arguments.Add(nameArg);
-        cmd.Options.Add(Common.Files);
-        cmd.Options.Add(Common.Cluster);
+        cmd.Options.Add(CliOptions.Files);
+        cmd.Options.Add(CliOptions.Cluster);
         cmd.Options.Add(ns);
         cmd.Options.Add(all);
         cmd.Options.Add(output);
@@ -49,8 +49,8 @@ public static class GetCommand
             var kind = Kinds.FirstOrDefault(k => k.Name == kindText || k.Aliases.Contains(kindText))
                 ?? throw new CliException($"unknown resource type \"{kindText}\": supported: {string.Join(", ", Kinds.Select(k => k.Name))}");
             var format = pr.GetValue(output)!;
-            Common.CheckOutput(format, "table", "wide", "json", "yaml");
-            var cluster = Common.Load(pr, ctx.Err);
+            CliOptions.CheckOutput(format, "table", "wide", "json", "yaml");
+            var cluster = ClusterInput.Load(pr, ctx.Err);
             string? nsFilter = pr.GetValue(all) ? null : pr.GetValue(ns) ?? "default";
             var name = pr.GetValue(nameArg);
             return Render(ctx, cluster, kind, kind.Namespaced ? nsFilter : null, name, format);

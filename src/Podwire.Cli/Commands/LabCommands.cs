@@ -18,7 +18,7 @@ public static class LabCommands
 
     private static Command Up(CommandContext ctx)
     {
-        var cluster = LabCommon.ClusterOption();
+        var cluster = LabSelection.ClusterOption();
         var cni = new Option<string>("--cni") { Description = "podwire (default: our podwire-cni plugin) or reference (the reference bridge + host-local plugins).", DefaultValueFactory = _ => "podwire" };
         var netConf = new Option<string?>("--net-conf") { Description = "A Flannel net-conf.json (Network, SubnetLen, Backend.Type) instead of --cluster-cidr/--backend." };
         var cmd = new Command("up",
@@ -28,24 +28,24 @@ public static class LabCommands
             "Returns when the network is ready; a daemon keeps it running until 'podwire down'.\n\n" +
             "Examples:\n  sudo ./podwire up -f examples/\n  sudo ./podwire up -f examples/ --nodes 3 --backend flannel-host-gw --cluster hostgw\n" +
             "  sudo ./podwire exec shop/web-xxxx -- curl -s http://10.244.1.5:8080/hostname");
-        cmd.Options.Add(Common.Files);
+        cmd.Options.Add(CliOptions.Files);
         cmd.Options.Add(cluster);
         cmd.Options.Add(cni);
         cmd.Options.Add(netConf);
         cmd.SetAction(pr =>
         {
-            var name = LabCommon.Name(pr.GetValue(cluster));
-            var files = pr.GetValue(Common.Files) ?? [];
+            var name = LabSelection.Name(pr.GetValue(cluster));
+            var files = pr.GetValue(CliOptions.Files) ?? [];
             if (files.Length == 0) throw new CliException("-f/--filename is required: name a manifest file or folder");
-            var be = pr.GetValue(Common.Backend)!;
-            string? clusterCidr = pr.GetValue(Common.ClusterCidr);
+            var be = pr.GetValue(CliOptions.Backend)!;
+            string? clusterCidr = pr.GetValue(CliOptions.ClusterCidr);
             if (pr.GetValue(netConf) is { } nc) (clusterCidr, be) = FlannelNetConf.Read(nc, be);
-            Common.PodNetwork(be);
+            CliOptions.PodNetwork(be);
             var cniMode = pr.GetValue(cni)!;
             if (cniMode is not ("podwire" or "reference")) throw new CliException($"--cni: Unsupported value: \"{cniMode}\": supported values: \"podwire\", \"reference\"");
-            LabCommon.RequireRoot();
-            return BringUp(ctx, name, files, new LabState(name, be, cniMode == "reference", pr.GetValue(Common.Nodes), clusterCidr,
-                pr.GetValue(Common.ServiceCidr), pr.GetValue(Common.ClusterDomain), LabCommon.CniPath()));
+            LabSelection.RequireRoot();
+            return BringUp(ctx, name, files, new LabState(name, be, cniMode == "reference", pr.GetValue(CliOptions.Nodes), clusterCidr,
+                pr.GetValue(CliOptions.ServiceCidr), pr.GetValue(CliOptions.ClusterDomain), LabDaemonProcess.CniPath()));
         });
         return cmd;
     }
@@ -59,16 +59,16 @@ public static class LabCommands
     {
         var paths = new LabPaths(name);
         var names = new LabNames(name);
-        state = state with { PodIpam = Common.PodNetwork(state.Backend).Ipam };
-        if (LabCommon.DaemonPid(paths) is int running)
+        state = state with { PodIpam = CliOptions.PodNetwork(state.Backend).Ipam };
+        if (LabDaemonProcess.DaemonPid(paths) is int running)
         {
-            var phase = LabCommon.TryStatus(paths)?.Phase;
+            var phase = LabDaemonProcess.TryStatus(paths)?.Phase;
             if (phase is not ("failed" or null))
                 throw new CliException($"lab \"{name}\" is already running (daemon pid {running}, phase {phase}); 'podwire down --cluster {name}' removes it", ExitCodes.Failed);
             ctx.Err.WriteLine($"lab \"{name}\" exists but {(phase is null ? "its daemon does not answer" : "failed")}: removing it first");
             TearDown(ctx, name);
         }
-        if (LabCommon.DaemonPid(paths) is null && File.Exists(paths.StateFile) && Directory.Exists(paths.ManifestDir))
+        if (LabDaemonProcess.DaemonPid(paths) is null && File.Exists(paths.StateFile) && Directory.Exists(paths.ManifestDir))
             return Resume(ctx, name, files);
         if (Directory.Exists(paths.Root) || Netns.List(names.Prefix).Count > 0)
             throw new CliException($"a stale lab \"{name}\" exists (its daemon is not running and its state is gone); clean it with 'podwire down --cluster {name}'", ExitCodes.Failed);
@@ -76,7 +76,7 @@ public static class LabCommands
         var staging = Path.Combine(Path.GetTempPath(), $"podwire-up-{Environment.ProcessId}");
         try
         {
-            LabCommon.StageManifests(files, staging);
+            ManifestStaging.StageManifests(files, staging);
             var loaded = ClusterLoader.Load([staging], LabCluster.Options(state));
             foreach (var n in loaded.Notices) ctx.Err.WriteLine($"notice: {n}");
             if (!loaded.Ok)
@@ -90,7 +90,7 @@ public static class LabCommands
                 foreach (var u in unroutable) ctx.Err.WriteLine($"error: {u}");
                 throw new CliException($"{unroutable.Count} pod(s) cannot be wired in the lab; nothing was done");
             }
-            LabCommon.RequireTools();
+            LabDaemonProcess.RequireTools();
             Directory.CreateDirectory(paths.Root);
             Directory.Move(staging, paths.ManifestDir);
         }
@@ -99,12 +99,12 @@ public static class LabCommands
             if (Directory.Exists(staging)) Directory.Delete(staging, true);
         }
         state.Save(paths.StateFile);
-        int pid = LabCommon.StartDaemon(paths, name);
+        int pid = LabDaemonProcess.StartDaemon(paths, name);
         var sw = Stopwatch.StartNew();
         string? failure = null;
         StatusReply? ready = null;
-        if (!LabCommon.WaitForSocket(paths, pid, TimeSpan.FromSeconds(30)))
-            failure = $"the lab daemon did not start: {LabCommon.LastLogLine(paths) ?? "no log"}";
+        if (!LabDaemonProcess.WaitForSocket(paths, pid, TimeSpan.FromSeconds(30)))
+            failure = $"the lab daemon did not start: {LabDaemonProcess.LastLogLine(paths) ?? "no log"}";
         else
         {
             try
@@ -118,7 +118,7 @@ public static class LabCommands
         if (failure is not null)
         {
             // Keep the daemon's log: it is the one place with the whole story, and down removes the state folder.
-            var kept = LabCommon.KeepLog(paths);
+            var kept = LabDaemonProcess.KeepLog(paths);
             TearDown(ctx, name, quiet: true);
             throw new CliException($"lab \"{name}\" failed to come up: {failure} (nothing was left behind; the daemon's log is {kept})", ExitCodes.Failed);
         }
@@ -135,17 +135,17 @@ public static class LabCommands
     {
         var paths = new LabPaths(name);
         ctx.Err.WriteLine($"lab \"{name}\" has no running daemon: resuming it (its namespaces, tables and pod programs are kept)");
-        int pid = LabCommon.StartDaemon(paths, name, resume: true);
+        int pid = LabDaemonProcess.StartDaemon(paths, name, resume: true);
         var sw = Stopwatch.StartNew();
-        if (!LabCommon.WaitForSocket(paths, pid, TimeSpan.FromSeconds(30)))
-            throw new CliException($"lab \"{name}\" could not be resumed: the daemon did not start: {LabCommon.LastLogLine(paths) ?? "no log"} ('podwire down --cluster {name}' removes it)", ExitCodes.Failed);
+        if (!LabDaemonProcess.WaitForSocket(paths, pid, TimeSpan.FromSeconds(30)))
+            throw new CliException($"lab \"{name}\" could not be resumed: the daemon did not start: {LabDaemonProcess.LastLogLine(paths) ?? "no log"} ('podwire down --cluster {name}' removes it)", ExitCodes.Failed);
         LabAnswer answer;
         try { answer = new LabClient(paths.Socket).Call(new LabRequest.WaitReady(), line => ctx.Err.WriteLine(line)); }
         catch (IOException e) { throw new CliException($"lab \"{name}\" could not be resumed: {e.Message} ('podwire down --cluster {name}' removes it)", ExitCodes.Failed); }
         if (answer.Error is { } err)
             throw new CliException($"lab \"{name}\" could not be resumed: {err} (log: {paths.LogFile}; 'podwire down --cluster {name}' removes it)", ExitCodes.Failed);
         var staged = $"{paths.ManifestDir}.new.{Environment.ProcessId}";
-        LabCommon.StageManifests(files, staged);
+        ManifestStaging.StageManifests(files, staged);
         LabAnswer applied;
         try { applied = new LabClient(paths.Socket).Call(new LabRequest.Apply(staged), line => ctx.Err.WriteLine(line)); }
         catch (IOException e) { throw new CliException($"lab \"{name}\" resumed, but applying the manifests failed: {e.Message}", ExitCodes.Failed); }
@@ -158,7 +158,7 @@ public static class LabCommands
 
     private static Command Down(CommandContext ctx)
     {
-        var cluster = LabCommon.ClusterOption();
+        var cluster = LabSelection.ClusterOption();
         var cmd = new Command("down",
             "Remove a lab and everything it created: namespaces, links, nftables tables, processes and\n" +
             "state files. Works after a crash too (a killed daemon is cleaned up by PID and prefix).\n\n" +
@@ -166,8 +166,8 @@ public static class LabCommands
         cmd.Options.Add(cluster);
         cmd.SetAction(pr =>
         {
-            LabCommon.RequireRoot();
-            var name = pr.GetValue(cluster) is { } c ? LabCommon.Name(c) : LabCommon.Resolve(null);
+            LabSelection.RequireRoot();
+            var name = pr.GetValue(cluster) is { } c ? LabSelection.Name(c) : LabSelection.Resolve(null);
             return TearDown(ctx, name);
         });
         return cmd;
@@ -177,7 +177,7 @@ public static class LabCommands
     {
         var paths = new LabPaths(name);
         var names = new LabNames(name);
-        if (LabCommon.DaemonPid(paths) is int pid)
+        if (LabDaemonProcess.DaemonPid(paths) is int pid)
         {
             try
             {
@@ -191,7 +191,7 @@ public static class LabCommands
             StopPid(pid);
         }
         using var kernel = new Podwire.Datapath.Kernel.LinuxKernel(ProcessRunner.Instance);
-        LabBuilder.Teardown(kernel, names, paths, LabCommon.NetworkOf(paths));
+        LabBuilder.Teardown(kernel, names, paths, LabDaemonProcess.NetworkOf(paths));
         if (!quiet) ctx.Out.WriteLine($"lab \"{name}\" removed");
         return ExitCodes.Ok;
     }
@@ -212,26 +212,26 @@ public static class LabCommands
 
     private static Command Apply(CommandContext ctx)
     {
-        var cluster = LabCommon.ClusterOption();
+        var cluster = LabSelection.ClusterOption();
         var cmd = new Command("apply",
             "Change a running lab to match new manifests: pods added, changed and removed incrementally\n" +
             "(unchanged pods keep their namespace and connections). Invalid input changes nothing.\n\n" +
             "Examples:\n  sudo ./podwire apply -f examples/\n  sudo ./podwire apply -f more-pods.yaml -f examples/ --cluster hostgw");
-        cmd.Options.Add(Common.Files);
+        cmd.Options.Add(CliOptions.Files);
         cmd.Options.Add(cluster);
         cmd.SetAction(pr =>
         {
-            LabCommon.RequireRoot();
-            var name = LabCommon.Resolve(pr.GetValue(cluster));
+            LabSelection.RequireRoot();
+            var name = LabSelection.Resolve(pr.GetValue(cluster));
             var paths = new LabPaths(name);
-            if (LabCommon.DaemonPid(paths) is null) throw new CliException($"lab \"{name}\" is not running", ExitCodes.Failed);
-            var files = pr.GetValue(Common.Files) ?? [];
+            if (LabDaemonProcess.DaemonPid(paths) is null) throw new CliException($"lab \"{name}\" is not running", ExitCodes.Failed);
+            var files = pr.GetValue(CliOptions.Files) ?? [];
             if (files.Length == 0) throw new CliException("-f/--filename is required");
             // One staging folder per apply: two applies at once never share one (the daemon runs them in turn).
             var staged = $"{paths.ManifestDir}.new.{Environment.ProcessId}";
-            LabCommon.StageManifests(files, staged);
+            ManifestStaging.StageManifests(files, staged);
             var state = LabState.Load(paths.StateFile);
-            int? newNodes = pr.GetValue(Common.Nodes);
+            int? newNodes = pr.GetValue(CliOptions.Nodes);
             if (newNodes is int nodes)
             {
                 if (nodes < 1 || nodes > 1000) { Directory.Delete(staged, true); throw new CliException($"--nodes: Invalid value: {nodes}: must be between 1 and 1000"); }
@@ -258,16 +258,16 @@ public static class LabCommands
 
     private static Command Status(CommandContext ctx)
     {
-        var cluster = LabCommon.ClusterOption();
-        var output = Common.Output("table, json");
+        var cluster = LabSelection.ClusterOption();
+        var output = CliOptions.Output("table, json");
         var cmd = new Command("status", "Show a running lab: phase, backend, nodes, pods, daemon and memory.\n\nExamples:\n  sudo ./podwire status\n  sudo ./podwire status -o json");
         cmd.Options.Add(cluster);
         cmd.Options.Add(output);
         cmd.SetAction(pr =>
         {
-            var name = LabCommon.Resolve(pr.GetValue(cluster));
+            var name = LabSelection.Resolve(pr.GetValue(cluster));
             var paths = new LabPaths(name);
-            if (LabCommon.DaemonPid(paths) is null)
+            if (LabDaemonProcess.DaemonPid(paths) is null)
                 throw new CliException(Directory.Exists(paths.Root)
                     ? $"lab \"{name}\" is stale: its daemon is not running ('podwire down --cluster {name}' cleans it up)"
                     : $"lab \"{name}\" is not running", ExitCodes.Failed);
@@ -295,7 +295,7 @@ public static class LabCommands
 
     private static Command Exec(CommandContext ctx)
     {
-        var cluster = LabCommon.ClusterOption();
+        var cluster = LabSelection.ClusterOption();
         var pod = new Argument<string>("NS/POD") { Description = "The pod whose network namespace the command runs in." };
         var command = new Argument<string[]>("COMMAND") { Description = "The command and its arguments (after --).", Arity = ArgumentArity.OneOrMore };
         var cmd = new Command("exec",
@@ -306,9 +306,9 @@ public static class LabCommands
         cmd.Arguments.Add(command);
         cmd.SetAction(pr =>
         {
-            LabCommon.RequireRoot();
-            var name = LabCommon.Resolve(pr.GetValue(cluster));
-            var (ns, podName) = Common.NsName("NS/POD", pr.GetValue(pod)!);
+            LabSelection.RequireRoot();
+            var name = LabSelection.Resolve(pr.GetValue(cluster));
+            var (ns, podName) = CliOptions.NsName("NS/POD", pr.GetValue(pod)!);
             var netns = new LabNames(name).PodNetns(ns, podName);
             if (!Netns.Exists(netns)) throw new CliException($"pod \"{ns}/{podName}\" is not running in lab \"{name}\"", ExitCodes.Failed);
             var psi = new ProcessStartInfo("ip") { UseShellExecute = false };
@@ -322,14 +322,14 @@ public static class LabCommands
 
     private static Command Daemon(CommandContext ctx)
     {
-        var cluster = LabCommon.ClusterOption();
+        var cluster = LabSelection.ClusterOption();
         var resume = new Option<bool>("--resume") { Description = "Adopt the lab's kernel state and processes instead of building it." };
         var cmd = new Command("daemon", "Internal: the lab daemon started by 'podwire up'.") { Hidden = true };
         cmd.Options.Add(cluster);
         cmd.Options.Add(resume);
         cmd.SetAction(pr =>
         {
-            var name = LabCommon.Name(pr.GetValue(cluster));
+            var name = LabSelection.Name(pr.GetValue(cluster));
             var paths = new LabPaths(name);
             var state = LabState.Load(paths.StateFile);
             using var daemon = new LabDaemon(paths, state, DaemonConfig.Real(state, paths), ctx.Out);

@@ -14,10 +14,10 @@ public static class LintCommand
             "AdminNetworkPolicies of equal priority selecting the same pods (undefined order).\n\n" +
             "Prints one warning per line (warning: FILE:LINE: OBJECT: ...) and exits 1, or \"ok\" and exits 0.\n\n" +
             "Examples:\n  podwire lint -f examples/\n  podwire lint -f cluster.yaml -f policies/");
-        cmd.Options.Add(Common.Files);
+        cmd.Options.Add(CliOptions.Files);
         cmd.SetAction(pr =>
         {
-            var engine = PolicyCommon.Build(pr, ctx.Err);
+            var engine = PolicyFlags.Build(pr, ctx.Err);
             var warnings = LintChecks.Run(engine);
             if (warnings.Count == 0) { ctx.Out.WriteLine("ok"); return ExitCodes.Ok; }
             foreach (var w in warnings) ctx.Out.WriteLine(w.ToString());

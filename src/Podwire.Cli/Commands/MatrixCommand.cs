@@ -10,10 +10,10 @@ public static class MatrixCommand
 {
     public static Command Create(CommandContext ctx)
     {
-        var ports = PolicyCommon.PortsOption();
-        var protocols = PolicyCommon.ProtocolsOption();
+        var ports = PolicyFlags.PortsOption();
+        var protocols = PolicyFlags.ProtocolsOption();
         var ns = new Option<string?>("--namespace", "-n") { Description = "List only pods of this namespace (at both ends); policies everywhere still apply." };
-        var output = Common.Output("table, json, counts, csv");
+        var output = CliOptions.Output("table, json, counts, csv");
         var cmd = new Command("matrix",
             "Decide every ordered pair of pods (each pod to itself included) for each port and protocol.\n\n" +
             "  table   per port/protocol a grid like the upstream e2e truth tables: rows are clients,\n" +
@@ -24,7 +24,7 @@ public static class MatrixCommand
             "          scales to large clusters (computed over equivalence classes of pods)\n\n" +
             "Examples:\n  podwire matrix -f examples/\n  podwire matrix -f cluster.yaml -f policy.yaml --ports 80,81 --protocols TCP,UDP -o json\n" +
             "  podwire matrix -f big-cluster/ -o counts\n  podwire matrix -f examples/ -n shop -o csv");
-        cmd.Options.Add(Common.Files);
+        cmd.Options.Add(CliOptions.Files);
         cmd.Options.Add(ports);
         cmd.Options.Add(protocols);
         cmd.Options.Add(ns);
@@ -32,10 +32,10 @@ public static class MatrixCommand
         cmd.SetAction(pr =>
         {
             var format = pr.GetValue(output)!;
-            Common.CheckOutput(format, "table", "json", "counts", "csv");
-            var portList = PolicyCommon.ParsePorts(pr.GetValue(ports)!);
-            var protoList = PolicyCommon.ParseProtocols(pr.GetValue(protocols)!);
-            var engine = PolicyCommon.Build(pr, ctx.Err);
+            CliOptions.CheckOutput(format, "table", "json", "counts", "csv");
+            var portList = PolicyFlags.ParsePorts(pr.GetValue(ports)!);
+            var protoList = PolicyFlags.ParseProtocols(pr.GetValue(protocols)!);
+            var engine = PolicyFlags.Build(pr, ctx.Err);
             string? only = pr.GetValue(ns);
             if (only is not null && engine.Cluster.FindNamespace(only) is null && !engine.Cluster.Pods.Any(p => p.Namespace == only))
                 throw new CliException($"namespace \"{only}\" not found", ExitCodes.Failed);

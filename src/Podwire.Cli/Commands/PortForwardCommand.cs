@@ -20,7 +20,7 @@ public static class PortForwardCommand
 
     public static Command Create(CommandContext ctx)
     {
-        var cluster = LabCommon.ClusterOption();
+        var cluster = LabSelection.ClusterOption();
         var service = new Argument<string>("NS/SVC") { Description = $"The Service (default {DefaultService}).", Arity = ArgumentArity.ZeroOrOne };
         // Both optional to the parser (one word fills the first argument); checked below.
         var ports = new Argument<string>("LOCAL:REMOTE") { Description = "Local port on 127.0.0.1, and the Service port.", Arity = ArgumentArity.ZeroOrOne };
@@ -32,19 +32,19 @@ public static class PortForwardCommand
         cmd.Options.Add(cluster);
         cmd.SetAction(async (pr, token) =>
         {
-            LabCommon.RequireRoot();
+            LabSelection.RequireRoot();
             // One argument means LOCAL:REMOTE for the default Service.
             var first = pr.GetValue(service);
             var second = pr.GetValue(ports);
             if (first is null) throw new CliException("LOCAL:REMOTE is required, e.g. 'podwire port-forward 8080:80'");
             (string svcText, string portText) = second is null ? (DefaultService, first!) : (first ?? DefaultService, second);
-            var (ns, name) = Common.NsName("NS/SVC", svcText);
+            var (ns, name) = CliOptions.NsName("NS/SVC", svcText);
             var parts = portText.Split(':');
             if (parts.Length != 2 || !int.TryParse(parts[0], out int local) || !int.TryParse(parts[1], out int remote) || local is < 1 or > 65535 || remote is < 1 or > 65535)
                 throw new CliException($"LOCAL:REMOTE: Invalid value: \"{portText}\": expected two port numbers, e.g. 8080:80");
-            var lab = LabCommon.Resolve(pr.GetValue(cluster));
+            var lab = LabSelection.Resolve(pr.GetValue(cluster));
             var paths = new LabPaths(lab);
-            if (LabCommon.DaemonPid(paths) is null) throw new CliException($"lab \"{lab}\" is not running", ExitCodes.Failed);
+            if (LabDaemonProcess.DaemonPid(paths) is null) throw new CliException($"lab \"{lab}\" is not running", ExitCodes.Failed);
             var (derived, _) = LabCluster.Load(LabState.Load(paths.StateFile), paths.ManifestDir);
             var svc = derived?.FindService(ns, name) ?? throw new CliException($"service \"{ns}/{name}\" not found in lab \"{lab}\"", ExitCodes.Failed);
             if (svc.ClusterIP is null || svc.IsHeadless || !IPAddress.TryParse(svc.ClusterIP, out var vip))

@@ -14,7 +14,7 @@ public static class ReachCommand
         var to = new Option<string>("--to") { Description = "The server: NAMESPACE/POD, or an IP address.", Required = true };
         var port = new Option<int>("--port") { Description = "The destination port number.", Required = true };
         var protocol = new Option<string>("--protocol") { Description = "TCP, UDP or SCTP (default TCP).", DefaultValueFactory = _ => "TCP" };
-        var output = Common.Output("table, json");
+        var output = CliOptions.Output("table, json");
         var cmd = new Command("reach",
             "Decide whether one connection is allowed by the cluster's policies (AdminNetworkPolicy,\n" +
             "NetworkPolicy, BaselineAdminNetworkPolicy), judging egress at the client and ingress at the\n" +
@@ -24,7 +24,7 @@ public static class ReachCommand
             "Examples:\n  podwire reach -f examples/ --from shop/web-0 --to data/postgres-0 --port 5432\n" +
             "  podwire reach -f cluster.yaml -f policy.yaml --from x/a --to y/b --port 80 --protocol UDP -o json\n" +
             "  podwire reach -f examples/ --from 203.0.113.7 --to shop/web-0 --port 8080");
-        cmd.Options.Add(Common.Files);
+        cmd.Options.Add(CliOptions.Files);
         cmd.Options.Add(from);
         cmd.Options.Add(to);
         cmd.Options.Add(port);
@@ -33,12 +33,12 @@ public static class ReachCommand
         cmd.SetAction(pr =>
         {
             var format = pr.GetValue(output)!;
-            Common.CheckOutput(format, "table", "json");
-            int portNumber = Common.Port(pr.GetValue(port));
-            var proto = PolicyCommon.ParseProtocol("--protocol", pr.GetValue(protocol)!);
-            var engine = PolicyCommon.Build(pr, ctx.Err);
-            var src = PolicyCommon.Endpoint(engine.Cluster, "--from", pr.GetValue(from)!);
-            var dst = PolicyCommon.Endpoint(engine.Cluster, "--to", pr.GetValue(to)!);
+            CliOptions.CheckOutput(format, "table", "json");
+            int portNumber = CliOptions.Port(pr.GetValue(port));
+            var proto = PolicyFlags.ParseProtocol("--protocol", pr.GetValue(protocol)!);
+            var engine = PolicyFlags.Build(pr, ctx.Err);
+            var src = PolicyFlags.Endpoint(engine.Cluster, "--from", pr.GetValue(from)!);
+            var dst = PolicyFlags.Endpoint(engine.Cluster, "--to", pr.GetValue(to)!);
             var v = engine.Reach(src, dst, portNumber, proto);
             if (format == "json")
             {
@@ -66,17 +66,17 @@ public static class ReachCommand
         w.WriteStartObject(name);
         w.WriteBoolean("allowed", d.Allowed);
         w.WriteStartArray("policies");
-        foreach (var p in PolicyCommon.PolicyNames(d)) w.WriteStringValue(p);
+        foreach (var p in VerdictNames.PolicyNames(d)) w.WriteStringValue(p);
         w.WriteEndArray();
         w.WriteBoolean("isolated", d.Isolated);
-        w.WriteString("decidedBy", PolicyCommon.DecidedByName(d.DecidedBy));
+        w.WriteString("decidedBy", VerdictNames.DecidedByName(d.DecidedBy));
         w.WriteStartArray("rules");
-        foreach (var r in PolicyCommon.RuleNames(d)) w.WriteStringValue(r);
+        foreach (var r in VerdictNames.RuleNames(d)) w.WriteStringValue(r);
         w.WriteEndArray();
         if (d.PassedBy.Count > 0)
         {
             w.WriteStartArray("passedBy");
-            foreach (var r in d.PassedBy) w.WriteStringValue(PolicyCommon.AdminRule(r));
+            foreach (var r in d.PassedBy) w.WriteStringValue(VerdictNames.AdminRule(r));
             w.WriteEndArray();
         }
         w.WriteString("reason", d.Reason);
@@ -87,10 +87,10 @@ public static class ReachCommand
     {
         o.WriteLine($"  {(name + ":").PadRight(9)}{(d.Allowed ? "allowed" : "denied")}, decided by {Words(d.DecidedBy)}");
         o.WriteLine($"           {d.Reason}");
-        var rules = PolicyCommon.RuleNames(d);
+        var rules = VerdictNames.RuleNames(d);
         if (rules.Count > 0) o.WriteLine($"           rules: {string.Join(", ", rules)}");
         if (d.Isolated && d.IsolatingPolicies.Count > 0) o.WriteLine($"           isolated by: {string.Join(", ", d.IsolatingPolicies)}");
-        if (d.PassedBy.Count > 0) o.WriteLine($"           passed by: {string.Join(", ", d.PassedBy.Select(PolicyCommon.AdminRule))}");
+        if (d.PassedBy.Count > 0) o.WriteLine($"           passed by: {string.Join(", ", d.PassedBy.Select(VerdictNames.AdminRule))}");
     }
 
     private static string Words(DecidedBy d) => d switch

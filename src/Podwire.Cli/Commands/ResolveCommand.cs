@@ -11,22 +11,22 @@ public static class ResolveCommand
     {
         var service = new Option<string>("--service") { Description = "The Service, as NAMESPACE/NAME.", Required = true };
         var port = new Option<int>("--port") { Description = "The Service port number.", Required = true };
-        var output = Common.Output("table, json");
+        var output = CliOptions.Output("table, json");
         var cmd = new Command("resolve",
             "Resolve a Service port to its endpoints as kube-proxy would see them: ClusterIP, then each\n" +
             "endpoint's address, target port, readiness and pod (from the EndpointSlices).\n\n" +
             "Examples:\n  podwire resolve -f examples/ --service shop/web --port 80\n  podwire resolve -f examples/ --service data/postgres --port 5432 -o json");
-        cmd.Options.Add(Common.Files);
+        cmd.Options.Add(CliOptions.Files);
         cmd.Options.Add(service);
         cmd.Options.Add(port);
         cmd.Options.Add(output);
         cmd.SetAction(pr =>
         {
             var format = pr.GetValue(output)!;
-            Common.CheckOutput(format, "table", "json");
-            var (ns, name) = Common.NsName("--service", pr.GetValue(service)!);
-            int portNumber = Common.Port(pr.GetValue(port));
-            var cluster = Common.Load(pr, ctx.Err);
+            CliOptions.CheckOutput(format, "table", "json");
+            var (ns, name) = CliOptions.NsName("--service", pr.GetValue(service)!);
+            int portNumber = CliOptions.Port(pr.GetValue(port));
+            var cluster = ClusterInput.Load(pr, ctx.Err);
             if (cluster.FindService(ns, name) is null)
                 throw new CliException($"service \"{ns}/{name}\" not found", ExitCodes.Failed);
             var r = ServiceResolver.Resolve(cluster, ns, name, portNumber)!;

@@ -11,24 +11,24 @@ public static class RouteCommand
     {
         var host = new Option<string>("--host") { Description = "The request's Host header (a port is ignored).", Required = true };
         var path = new Option<string>("--path") { Description = "The request path (query and fragment are ignored).", DefaultValueFactory = _ => "/" };
-        var output = Common.Output("table, json");
+        var output = CliOptions.Output("table, json");
         var cmd = new Command("route",
             "Route an HTTP request through the Ingresses served by podwire's controller (class\n" +
             "controller podwire.io/ingress): host match (exact beats wildcard), then the longest\n" +
             "matching path (Exact beats Prefix), else the default backend, else 404.\n\n" +
             "Examples:\n  podwire route -f examples/ --host shop.example.com --path /api/orders/42\n" +
             "  podwire route -f examples/ --host www.shop.example.com --path / -o json");
-        cmd.Options.Add(Common.Files);
+        cmd.Options.Add(CliOptions.Files);
         cmd.Options.Add(host);
         cmd.Options.Add(path);
         cmd.Options.Add(output);
         cmd.SetAction(pr =>
         {
             var format = pr.GetValue(output)!;
-            Common.CheckOutput(format, "table", "json");
+            CliOptions.CheckOutput(format, "table", "json");
             var p = pr.GetValue(path)!;
             if (!p.StartsWith('/')) throw new CliException($"--path: Invalid value: \"{p}\": must start with /");
-            var cluster = Common.Load(pr, ctx.Err);
+            var cluster = ClusterInput.Load(pr, ctx.Err);
             var r = IngressRouter.Route(cluster, pr.GetValue(host)!, p);
             if (format == "json")
             {

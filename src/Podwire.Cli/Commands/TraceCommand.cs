@@ -29,8 +29,8 @@ public static class TraceCommand
         var to = new Option<string>("--to") { Description = "The destination: NAMESPACE/POD, NAMESPACE/SERVICE (a pod of that name wins) or an IP address.", Required = true };
         var port = new Option<int>("--port") { Description = "The destination port (the Service port for a Service).", Required = true };
         var protocol = new Option<string>("--protocol") { Description = "TCP, UDP or SCTP (default TCP).", DefaultValueFactory = _ => "TCP" };
-        var cluster = LabCommon.ClusterOption();
-        var output = Common.Output("table, json");
+        var cluster = LabSelection.ClusterOption();
+        var output = CliOptions.Output("table, json");
         var cmd = new Command("trace",
             "Send one real connection attempt from a pod in the running lab with nftables tracing on\n" +
             "in every node, and print the path it took (chains and rules hit per node, the Service\n" +
@@ -50,15 +50,15 @@ public static class TraceCommand
         cmd.SetAction(pr =>
         {
             var format = pr.GetValue(output)!;
-            Common.CheckOutput(format, "table", "json");
-            int portNumber = Common.Port(pr.GetValue(port));
-            var proto = PolicyCommon.ParseProtocol("--protocol", pr.GetValue(protocol)!);
-            LabCommon.RequireRoot();
-            var name = LabCommon.Resolve(pr.GetValue(cluster));
+            CliOptions.CheckOutput(format, "table", "json");
+            int portNumber = CliOptions.Port(pr.GetValue(port));
+            var proto = PolicyFlags.ParseProtocol("--protocol", pr.GetValue(protocol)!);
+            LabSelection.RequireRoot();
+            var name = LabSelection.Resolve(pr.GetValue(cluster));
             var derived = LoadLab(name, ctx.Err);
             var names = new LabNames(name);
 
-            var (sns, spod) = Common.NsName("NS/POD", pr.GetValue(source)!);
+            var (sns, spod) = CliOptions.NsName("NS/POD", pr.GetValue(source)!);
             var src = derived.FindPod(sns, spod) ?? throw new CliException($"pod \"{sns}/{spod}\" not found in lab \"{name}\"", ExitCodes.Failed);
             var srcNetns = names.PodNetns(sns, spod);
             if (src.PodIP is null || !Netns.Exists(srcNetns)) throw new CliException($"pod \"{sns}/{spod}\" is not running in lab \"{name}\"", ExitCodes.Failed);
@@ -105,7 +105,7 @@ public static class TraceCommand
                 || (s.Type == ServiceType.LoadBalancer && s.LoadBalancerIngress.Contains(text))) : null;
             return new Target(value, text, owner, byAddress);
         }
-        var (ns, name) = Common.NsName("--to", value);
+        var (ns, name) = CliOptions.NsName("--to", value);
         if (c.FindPod(ns, name) is { } pod)
             return pod.PodIP is { } pip ? new Target(value, pip, pod, null) : throw new CliException($"--to: pod \"{ns}/{name}\" has no IP", ExitCodes.Failed);
         if (c.FindService(ns, name) is { } svc)
@@ -131,7 +131,7 @@ public static class TraceCommand
                 return new Prediction("service", false, why, eps);
             return new Prediction("service", eps.Count > 0, r.Explanation, eps);
         }
-        var engine = PolicyCommon.Build(c, stderr);
+        var engine = PolicyFlags.Build(c, stderr);
         var dst = t.Pod is { } p ? NetEndpoint.Of(p) : NetEndpoint.Of(t.Ip);
         var v = engine.Reach(NetEndpoint.Of(src), dst, port, proto);
         return new Prediction("policy", v.Allowed, v.Reason, []);

@@ -10,10 +10,10 @@ public static class ValidateCommand
             "Check manifests against the API server's rules and report every problem (file, object, field, why).\n\n" +
             "Exit code 0 and 'ok' when everything is valid, 2 otherwise.\n\n" +
             "Examples:\n  podwire validate -f examples/\n  kubectl get all -A -o yaml | podwire validate -f -");
-        cmd.Options.Add(Common.Files);
+        cmd.Options.Add(CliOptions.Files);
         cmd.SetAction(pr =>
         {
-            var cluster = Common.Load(pr, ctx.Err);
+            var cluster = ClusterInput.Load(pr, ctx.Err);
             ctx.Out.WriteLine("ok");
             return ExitCodes.Ok;
         });

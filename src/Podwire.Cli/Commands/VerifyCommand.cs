@@ -8,7 +8,7 @@ using Podwire.Lab.Daemon;
 using Podwire.Lab.Probe;
 using Podwire.Lab.Topology;
 using Podwire.Model;
-using Podwire.Policy.Datapath;
+using Podwire.Policy.Nftables;
 using Podwire.Policy.Engine;
 using Podwire.Sources;
 
@@ -23,9 +23,9 @@ public static class VerifyCommand
 {
     public static Command Create(CommandContext ctx)
     {
-        var ports = PolicyCommon.PortsOption();
-        var protocols = PolicyCommon.ProtocolsOption();
-        var output = Common.Output("table, json");
+        var ports = PolicyFlags.PortsOption();
+        var protocols = PolicyFlags.ProtocolsOption();
+        var output = CliOptions.Output("table, json");
         var timeout = new Option<int>("--timeout") { Description = "Milliseconds to wait for each probe (default 1000).", DefaultValueFactory = _ => 1000 };
         var cmd = new Command("verify",
             "Probe every ordered pair of pods in the running lab (each pod to itself included) on each\n" +
@@ -38,24 +38,24 @@ public static class VerifyCommand
             "  json  {\"cases\": [{\"from\", \"to\", \"port\", \"protocol\", \"expected\", \"observed\"}, ...], \"mismatches\": n}\n\n" +
             "Examples:\n  sudo ./podwire verify\n  sudo ./podwire verify --ports 80,81 --protocols TCP,UDP,SCTP -o json\n" +
             "  sudo ./podwire verify -f cluster.yaml -f policy.yaml --cluster e2e");
-        cmd.Options.Add(Common.Files);
+        cmd.Options.Add(CliOptions.Files);
         cmd.Options.Add(ports);
         cmd.Options.Add(protocols);
-        cmd.Options.Add(Common.Cluster);
+        cmd.Options.Add(CliOptions.Cluster);
         cmd.Options.Add(output);
         cmd.Options.Add(timeout);
         cmd.SetAction(pr =>
         {
             var format = pr.GetValue(output)!;
-            Common.CheckOutput(format, "table", "json");
-            var portList = PolicyCommon.ParsePorts(pr.GetValue(ports)!);
-            var protoList = PolicyCommon.ParseProtocols(pr.GetValue(protocols)!);
+            CliOptions.CheckOutput(format, "table", "json");
+            var portList = PolicyFlags.ParsePorts(pr.GetValue(ports)!);
+            var protoList = PolicyFlags.ParseProtocols(pr.GetValue(protocols)!);
             int wait = pr.GetValue(timeout);
             if (wait < 10 || wait > 60_000) throw new CliException($"--timeout: Invalid value: \"{wait}\": must be between 10 and 60000 milliseconds");
-            LabCommon.RequireRoot();
-            var name = LabCommon.Resolve(pr.GetValue(Common.Cluster));
+            LabSelection.RequireRoot();
+            var name = LabSelection.Resolve(pr.GetValue(CliOptions.Cluster));
             var paths = new LabPaths(name);
-            if (LabCommon.DaemonPid(paths) is null) throw new CliException($"lab \"{name}\" is not running", ExitCodes.Failed);
+            if (LabDaemonProcess.DaemonPid(paths) is null) throw new CliException($"lab \"{name}\" is not running", ExitCodes.Failed);
             var state = LabState.Load(paths.StateFile);
             var (cluster, problems) = LabCluster.Load(state, paths.ManifestDir);
             if (cluster is null)
@@ -63,8 +63,8 @@ public static class VerifyCommand
                 foreach (var p in problems) ctx.Err.WriteLine($"error: {p}");
                 throw new CliException($"the manifests of lab \"{name}\" no longer load", ExitCodes.Failed);
             }
-            var engine = PolicyCommon.Build(cluster, ctx.Err);
-            var files = pr.GetValue(Common.Files) ?? [];
+            var engine = PolicyFlags.Build(cluster, ctx.Err);
+            var files = pr.GetValue(CliOptions.Files) ?? [];
             if (files.Length > 0) RequireSame(engine, LoadGiven(files, state, ctx.Err), name);
 
             var sw = Stopwatch.StartNew();

@@ -2,7 +2,7 @@ using Podwire.Controllers;
 using Podwire.Datapath;
 using Podwire.Datapath.Kernel;
 using Podwire.Lab.Topology;
-using Podwire.Policy.Datapath;
+using Podwire.Policy.Nftables;
 using Podwire.Policy.Engine;
 
 namespace Podwire.Lab.Dataplane;

@@ -4,7 +4,7 @@ using System.Text;
 using Podwire.Policy.Identity;
 using Podwire.Policy.Ir;
 
-namespace Podwire.Policy.Datapath;
+namespace Podwire.Policy.Nftables;
 
 // Design note. NetworkPolicy, ANP and BANP in one nftables table per node, compiled from the
 // engine's IR (never re-derived from the policy objects, so the analyzer and the kernel share

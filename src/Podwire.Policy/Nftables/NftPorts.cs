@@ -1,7 +1,7 @@
 using Podwire.Model;
 using Podwire.Policy.Ir;
 
-namespace Podwire.Policy.Datapath;
+namespace Podwire.Policy.Nftables;
 
 /// <summary>
 /// A clause's ports as one nft match: <c>tcp dport { 80, 81-90 }</c> when one protocol is

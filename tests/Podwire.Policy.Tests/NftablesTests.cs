@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Podwire.Policy.Datapath;
+using Podwire.Policy.Nftables;
 using Podwire.Policy.Engine;
 
 namespace Podwire.Policy.Tests;
@@ -10,7 +10,7 @@ namespace Podwire.Policy.Tests;
 /// whole corpus accepted by the kernel (<c>nft -c -f</c> in a throwaway namespace, root only).
 /// Set PODWIRE_UPDATE_GOLDEN=1 to rewrite the goldens after a deliberate change.
 /// </summary>
-public class DatapathTests
+public class NftablesTests
 {
     private static readonly string[] Nodes = ["node-1", "node-2", "node-3"];
 

@@ -6,46 +6,9 @@ using Podwire.Lab.Topology;
 
 namespace Podwire.Cli.Commands;
 
-/// <summary>What the lab commands share: the --cluster option, finding a running lab, privileges.</summary>
-public static class LabCommon
+/// <summary>The lab daemon as a process: starting it detached, finding it by PID, asking its status, its log, and what it needs on this machine.</summary>
+public static class LabDaemonProcess
 {
-    public const string DefaultCluster = "lab";
-
-    public static Option<string?> ClusterOption() => new("--cluster")
-    {
-        Description = $"Lab name (lowercase letters and digits, at most 12; default \"{DefaultCluster}\", or the only running lab).",
-    };
-
-    public static void RequireRoot()
-    {
-        if (!OperatingSystem.IsLinux() || !Environment.IsPrivilegedProcess)
-            throw new CliException("the lab builds real network namespaces and needs root on Linux (analysis commands work anywhere: try 'podwire demo' or 'podwire get pods -f examples/')", ExitCodes.Failed);
-    }
-
-    public static string Name(string? given)
-    {
-        var name = given ?? DefaultCluster;
-        if (!LabNames.IsValidCluster(name))
-            throw new CliException($"--cluster: Invalid value: \"{name}\": must be 1-12 lowercase letters and digits, starting with a letter");
-        return name;
-    }
-
-    /// <summary>The lab to talk to: the one named, else "lab" if it exists, else the only one running.</summary>
-    public static string Resolve(string? given)
-    {
-        if (given is not null) return Name(given);
-        var root = new LabPaths(DefaultCluster).Root;
-        if (Directory.Exists(root)) return DefaultCluster;
-        var parent = Path.GetDirectoryName(root)!;
-        var labs = Directory.Exists(parent) ? Directory.GetDirectories(parent).Select(Path.GetFileName).Where(n => n is not null).ToList() : [];
-        return labs.Count switch
-        {
-            1 => labs[0]!,
-            0 => throw new CliException("no lab is running (start one with 'podwire up -f DIR')", ExitCodes.Failed),
-            _ => throw new CliException($"several labs are running ({string.Join(", ", labs)}): name one with --cluster", ExitCodes.InvalidInput),
-        };
-    }
-
     /// <summary>The daemon's status, or null when it does not answer.</summary>
     public static StatusReply? TryStatus(LabPaths paths)
     {
@@ -145,28 +108,5 @@ public static class LabCommon
             Thread.Sleep(20);
         }
         return false;
-    }
-
-    /// <summary>Copies the inputs of -f into the lab's manifest folder so the daemon (and get/apply) read the same files.</summary>
-    public static void StageManifests(IReadOnlyList<string> inputs, string target)
-    {
-        if (Directory.Exists(target)) Directory.Delete(target, true);
-        Directory.CreateDirectory(target);
-        int i = 0;
-        foreach (var input in inputs)
-        {
-            string prefix = $"{i++:D2}-";
-            if (input == "-")
-                File.WriteAllText(Path.Combine(target, prefix + "stdin.yaml"), Console.In.ReadToEnd());
-            else if (Directory.Exists(input))
-                foreach (var f in Directory.EnumerateFiles(input, "*", SearchOption.AllDirectories)
-                             .Where(f => f.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".yml", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".json", StringComparison.OrdinalIgnoreCase)))
-                {
-                    var rel = Path.GetRelativePath(input, f).Replace('/', '_');
-                    File.Copy(f, Path.Combine(target, prefix + rel));
-                }
-            else
-                File.Copy(input, Path.Combine(target, prefix + Path.GetFileName(input)));
-        }
     }
 }

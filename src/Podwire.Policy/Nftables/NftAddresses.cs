@@ -1,7 +1,7 @@
 using System.Net;
 using Podwire.Model.Net;
 
-namespace Podwire.Policy.Datapath;
+namespace Podwire.Policy.Nftables;
 
 /// <summary>
 /// Address lists for nftables interval sets. nft rejects overlapping intervals in one set, and

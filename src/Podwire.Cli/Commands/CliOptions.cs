@@ -7,24 +7,8 @@ using Podwire.Sources;
 
 namespace Podwire.Cli.Commands;
 
-/// <summary>Exit codes shared by every command.</summary>
-public static class ExitCodes
-{
-    public const int Ok = 0;
-    /// <summary>A query failed (object not found, something changed in diff/verify).</summary>
-    public const int Failed = 1;
-    /// <summary>The input was invalid: bad flags or bad manifests. Nothing was done.</summary>
-    public const int InvalidInput = 2;
-}
-
-/// <summary>A user-facing error: printed as one line on stderr, never with a stack trace.</summary>
-public sealed class CliException(string message, int exitCode = ExitCodes.InvalidInput) : Exception(message)
-{
-    public int ExitCode { get; } = exitCode;
-}
-
-/// <summary>The options every query command shares: inputs, output format and cluster settings.</summary>
-public static class Common
+/// <summary>The options and values every command shares: inputs, output format, cluster settings and the pod-network backend.</summary>
+public static class CliOptions
 {
     public static readonly Option<string[]> Files = new("--filename", "-f")
     {
@@ -117,53 +101,11 @@ public static class Common
             throw new CliException($"--output: Unsupported value: \"{value}\": supported values: {string.Join(", ", allowed.Select(a => $"\"{a}\""))}");
     }
 
-    /// <summary>
-    /// Loads, validates and derives the cluster; on bad input prints every problem to stderr and
-    /// throws so the command exits 2 without doing anything else.
-    /// </summary>
-    public static DerivedCluster Load(ParseResult pr, TextWriter stderr)
-    {
-        var files = pr.GetValue(Files) ?? [];
-        if (files.Length == 0)
-            return LoadRunningLab(pr.CommandResult.Command.Options.Contains(Cluster) ? pr.GetValue(Cluster) : null, stderr);
-        var loaded = ClusterLoader.Load(files, Options(pr));
-        foreach (var n in loaded.Notices) stderr.WriteLine($"notice: {n}");
-        if (!loaded.Ok)
-        {
-            foreach (var p in loaded.Problems) stderr.WriteLine($"error: {p}");
-            throw new CliException($"{loaded.Problems.Count} problem{(loaded.Problems.Count == 1 ? "" : "s")} found; nothing was done");
-        }
-        return ControlPlane.Derive(loaded.Model!);
-    }
-
-    /// <summary>Without -f, commands read the running lab: its saved manifests and settings give the same cluster it built.</summary>
-    private static DerivedCluster LoadRunningLab(string? labName, TextWriter stderr)
-    {
-        string name;
-        try { name = LabCommon.Resolve(labName); }
-        catch (CliException) when (labName is null)
-        {
-            throw new CliException("-f/--filename is required (name a manifest file or folder, or - for stdin), or start a lab with 'podwire up'");
-        }
-        if (!File.Exists(new Podwire.Lab.LabPaths(name).StateFile))
-            throw new CliException($"lab \"{name}\" is not running", ExitCodes.Failed);
-        var paths = new Podwire.Lab.LabPaths(name);
-        var state = Podwire.Lab.Daemon.LabState.Load(paths.StateFile);
-        var (cluster, problems) = Podwire.Lab.Daemon.LabCluster.Load(state, paths.ManifestDir);
-        if (cluster is null)
-        {
-            foreach (var p in problems) stderr.WriteLine($"error: {p}");
-            throw new CliException($"the manifests of lab \"{name}\" no longer load", ExitCodes.Failed);
-        }
-        cluster = Podwire.Lab.Daemon.IngressStatusStore.Apply(cluster, Podwire.Lab.Daemon.IngressStatusStore.Read(paths.IngressStatusFile));
-        return Podwire.Lab.Daemon.LabCluster.Annotate(cluster, name);
-    }
-
-    /// <summary>Splits <c>ns/name</c> (or bare <c>name</c> in <paramref name="defaultNs"/>).</summary>
     /// <summary>A --port value, checked as the API server checks port numbers.</summary>
     public static int Port(int value, string flag = "--port") =>
         value is >= 1 and <= 65535 ? value : throw new CliException($"{flag}: Invalid value: {value}: must be between 1 and 65535, inclusive");
 
+    /// <summary>Splits <c>ns/name</c> (or bare <c>name</c> in <paramref name="defaultNs"/>).</summary>
     public static (string Ns, string Name) NsName(string flag, string value, string defaultNs = "default")
     {
         var parts = value.Split('/');
