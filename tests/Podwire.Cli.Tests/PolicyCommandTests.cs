@@ -269,6 +269,19 @@ public class PolicyCommandTests
         Assert.Contains("pods labelled k8s-app=kube-dns in namespace kube-system on UDP port 53", r.Out);
     }
 
+    [Fact]
+    public void ExplainNamesTheAdminPoliciesTheEngineAppliesToThePod()
+    {
+        // The subject is a namespace selector: pods of x are selected, pods of y are not (the engine's own matching).
+        var anp = Repo.PathOf("testdata", "policy", "anp", "6-anp-allow-overrides-np-isolation", "policy.yaml");
+        var x = Run("explain", "-f", Cluster, "-f", anp, "x/a");
+        Assert.Equal(0, x.Exit);
+        Assert.Contains("allow-y", x.Out);
+        var y = Run("explain", "-f", Cluster, "-f", anp, "y/a");
+        Assert.Equal(0, y.Exit);
+        Assert.DoesNotContain("allow-y", y.Out);
+    }
+
     [Theory]
     [InlineData("reach")]
     [InlineData("matrix")]

@@ -43,7 +43,7 @@ public static class ExplainCommand
             o.WriteLine("It uses the host network: policies do not apply to it; it has its node's address.");
             return;
         }
-        var admin = engine.AdminPolicies.Where(a => Selects(a.Subject, pod, nsLabels)).ToList();
+        var admin = engine.AdminPoliciesSelecting(pod);
         foreach (bool ingress in new[] { true, false })
         {
             string dir = ingress ? "ingress" : "egress";
@@ -85,10 +85,6 @@ public static class ExplainCommand
         for (int i = 0; i < rules.Count; i++)
             o.WriteLine($"    rule {i}{(rules[i].Name is { } n ? $" ({n})" : "")}: {PolicyWords.AdminRule(rules[i], ingress)}");
     }
-
-    private static bool Selects(AdminSubject s, Pod pod, Labels nsLabels) =>
-        s.Namespaces is { } ns ? ns.Matches(nsLabels)
-        : s.Pods is { } p && p.NamespaceSelector.Matches(nsLabels) && p.PodSelector.Matches(pod.Labels);
 
     /// <summary>The concrete outcome: for every declared container port, which pods get through.</summary>
     private static void WriteReach(TextWriter o, PolicyEngine engine, Pod pod)

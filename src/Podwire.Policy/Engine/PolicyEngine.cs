@@ -40,6 +40,19 @@ public sealed class PolicyEngine
         return new PolicyEngine(cluster, ids, ir, admin, problems);
     }
 
+    /// <summary>The admin policies (ANP and BANP) whose subject selects <paramref name="pod"/>, as the IR was built.</summary>
+    public IReadOnlyList<AdminPolicy> AdminPoliciesSelecting(Pod pod)
+    {
+        int index = Identities.IndexOf(pod);
+        if (index < 0) return [];
+        int id = Identities.IdentityOfPodAt(index);
+        var selectors = new Podwire.Policy.Ir.SelectorIndex(Identities);
+        var result = new List<AdminPolicy>();
+        foreach (var a in AdminPolicies)
+            if (Podwire.Policy.Ir.IrBuilder.AdminSubjectSet(a, selectors).Contains(id)) result.Add(a);
+        return result;
+    }
+
     /// <summary>A resolved end: its pod index (-1 for none), identity and address.</summary>
     internal readonly record struct End(int Pod, int Identity, IPAddress? Ip, string? Node, string Name);
 

@@ -110,13 +110,16 @@ public static class IrBuilder
         return list;
     }
 
+    /// <summary>The identities an admin policy's subject selects: the one definition, used by the IR and by <c>explain</c>.</summary>
+    internal static IdentitySet AdminSubjectSet(AdminPolicy ap, SelectorIndex index) =>
+        ap.Subject.Namespaces is { } ns ? index.Across(ns, null)
+        : ap.Subject.Pods is { } pods ? index.Across(pods.NamespaceSelector, pods.PodSelector)
+        : IdentitySet.Empty;
+
     private static List<SecurityIdentity> AdminSubjects(AdminPolicy ap, SelectorIndex index)
     {
         var list = new List<SecurityIdentity>();
-        var set = ap.Subject.Namespaces is { } ns ? index.Across(ns, null)
-            : ap.Subject.Pods is { } pods ? index.Across(pods.NamespaceSelector, pods.PodSelector)
-            : IdentitySet.Empty;
-        foreach (var idn in set.Ids()) list.Add(index.Identity(idn));
+        foreach (var idn in AdminSubjectSet(ap, index).Ids()) list.Add(index.Identity(idn));
         return list;
     }
 
