@@ -33,8 +33,8 @@ public static class LabCluster
     }
 
     /// <summary>Loads and derives, with the lab's add-ons (<see cref="LabAddOns"/>); on invalid input returns the problems instead.</summary>
-    public static (DerivedCluster? Cluster, IReadOnlyList<Problem> Problems) Load(LabState s, string manifestDir) =>
-        Load(s, [manifestDir]);
+    public static (DerivedCluster? Cluster, IReadOnlyList<Problem> Problems) Load(LabState s, string manifestDir, LabPaths? lab = null) =>
+        Load(s, [manifestDir], lab);
 
     /// <summary>
     /// As the lab would run <paramref name="paths"/>: derived with what the running lab already
@@ -42,11 +42,12 @@ public static class LabCluster
     /// so an apply never moves a pod or renumbers a Service and every reader derives the same),
     /// then the add-ons laid on top.
     /// </summary>
-    public static (DerivedCluster? Cluster, IReadOnlyList<Problem> Problems) Load(LabState s, IReadOnlyList<string> paths)
+    /// <param name="lab">Where the lab keeps its state (default: the cluster's folder under /run/podwire or PODWIRE_RUN_DIR).</param>
+    public static (DerivedCluster? Cluster, IReadOnlyList<Problem> Problems) Load(LabState s, IReadOnlyList<string> paths, LabPaths? lab = null)
     {
         var loaded = ClusterLoader.Load(paths, Options(s));
         if (!loaded.Ok) return (null, loaded.Problems);
-        var pins = ReadPins(new LabPaths(s.Cluster).AssignmentsFile);
+        var pins = ReadPins((lab ?? new LabPaths(s.Cluster)).AssignmentsFile);
         var derived = ControlPlane.Derive(loaded.Model!, pins);
         return (LabAddOns.Extend(derived, AddOnModel(derived.Options), pins), []);
     }
@@ -75,9 +76,9 @@ public static class LabCluster
     }
 
     /// <summary>Records what <paramref name="cluster"/> assigned, for the next derivation (written whole, then renamed).</summary>
-    public static void WritePins(LabState s, DerivedCluster cluster)
+    public static void WritePins(LabState s, DerivedCluster cluster, LabPaths? lab = null)
     {
-        var file = new LabPaths(s.Cluster).AssignmentsFile;
+        var file = (lab ?? new LabPaths(s.Cluster)).AssignmentsFile;
         var tmp = file + ".tmp";
         File.WriteAllText(tmp, Assignments.Of(cluster).ToJson());
         File.Move(tmp, file, overwrite: true);

@@ -137,6 +137,12 @@ public sealed class FakeKernel(string etcNetnsRoot) : INodeKernel
         lock (_gate) Get(netns).Sysctls[Key(key)] = value;
     }
 
+    public IReadOnlyList<string> SetGsoMaxSize(string netns, uint size)
+    {
+        lock (_gate) Get(netns).Sysctls["link/gso_max_size"] = size.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return [];
+    }
+
     /// <summary>The nft table text in <paramref name="netns"/> ("family name"), or null.</summary>
     public string? Table(string netns, string familyAndName)
     {

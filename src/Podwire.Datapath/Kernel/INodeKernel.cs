@@ -34,6 +34,9 @@ public interface INodeKernel
     string? ReadSysctl(string netns, string key);
 
     void WriteSysctl(string netns, string key, string value);
+
+    /// <summary>The GSO/GRO maximum (BIG TCP) on every link of <paramref name="netns"/>; one sentence per link that refused it.</summary>
+    IReadOnlyList<string> SetGsoMaxSize(string netns, uint size);
 }
 
 /// <summary>How the lab reaches the kernel: chosen at start-up (daemon flags, tests), not discovered.</summary>

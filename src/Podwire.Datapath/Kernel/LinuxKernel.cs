@@ -79,5 +79,7 @@ public sealed class LinuxKernel(ICommandRunner runner, KernelOptions? options = 
         if (error is not null) throw new DatapathException($"sysctl {SysctlKey.Dotted(key)}={value} in {netns} failed: {error}");
     }
 
+    public IReadOnlyList<string> SetGsoMaxSize(string netns, uint size) => LinkGsoSizes.Apply(netns, size);
+
     public void Dispose() => _nft.Dispose();
 }

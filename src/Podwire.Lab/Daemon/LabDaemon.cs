@@ -89,7 +89,7 @@ public sealed class LabDaemon : IDisposable
         try
         {
             Phase.Say("loading manifests");
-            var (cluster, problems) = LabCluster.Load(_state, _paths.ManifestDir);
+            var (cluster, problems) = LabCluster.Load(_state, _paths.ManifestDir, _paths);
             if (cluster is null) throw new ConvergenceException(string.Join("; ", problems.Select(p => p.ToString())));
             var plan = LabPlan.Build(cluster, Options(), _network);
             if (resume)
@@ -104,7 +104,7 @@ public sealed class LabDaemon : IDisposable
             ApplyGsoSize();
             _plan = plan;
             _cluster = cluster;
-            LabCluster.WritePins(_state, cluster);
+            LabCluster.WritePins(_state, cluster, _paths);
             SyncComponents();
             if (resume)
             {
@@ -136,11 +136,11 @@ public sealed class LabDaemon : IDisposable
     // The backend's GSO/GRO size (BIG TCP) on every link of every lab namespace, new pods' included.
     private void ApplyGsoSize()
     {
-        if (_network.GsoMaxSize is not uint size || _config.Kernel is not LinuxKernel) return;
+        if (_network.GsoMaxSize is not uint size) return;
         var sw = Stopwatch.StartNew();
         var failures = new List<string>();
         foreach (var ns in _config.Kernel.ListNamespaces(new LabNames(_state.Cluster).Prefix))
-            foreach (var f in LinkGsoSizes.Apply(ns, size)) failures.Add($"{ns} {f}");
+            foreach (var f in _config.Kernel.SetGsoMaxSize(ns, size)) failures.Add($"{ns} {f}");
         Phase.Say(failures.Count == 0 ? $"GSO/GRO size {size} (BIG TCP) on every link in {sw.ElapsedMilliseconds} ms"
             : $"GSO/GRO size {size} not taken by {failures.Count} link(s) (kernel < 6.3?), e.g. {failures[0]}");
     }
@@ -182,7 +182,7 @@ public sealed class LabDaemon : IDisposable
             var (phase, _) = Phase.Current;
             if (phase is not (LabPhase.Ready or LabPhase.Degraded)) throw new ConvergenceException($"the lab is {phase.Word()}, not ready");
             var state = nodes is int n ? _state with { Nodes = n } : _state;
-            var (cluster, problems) = LabCluster.Load(state, staged);
+            var (cluster, problems) = LabCluster.Load(state, staged, _paths);
             // The only validation of an apply: the CLI does not parse the manifests a second time.
             if (cluster is null) throw new InvalidManifestsException([.. problems.Select(p => p.ToString().Replace(staged + "/", ""))]);
             var next = LabPlan.Build(cluster, _plan!.Options, _network);
@@ -205,7 +205,7 @@ public sealed class LabDaemon : IDisposable
             _plan = next;
             _cluster = cluster;
             if (state != _state) { state.Save(_paths.StateFile); _state = state; }
-            LabCluster.WritePins(_state, cluster);
+            LabCluster.WritePins(_state, cluster, _paths);
             SyncComponents();
             _workloads.Start(delta.PodsAdded);
             _workloads.ReloadIngress(delta.PodsAdded.Select(p => p.Key).ToHashSet(StringComparer.Ordinal));
