@@ -1,7 +1,5 @@
 using Podwire.Datapath.Kernel;
-using Podwire.Lab.Dataplane;
 using Podwire.Lab.Topology;
-using Podwire.Model;
 
 namespace Podwire.Lab.PodNetwork.Flannel;
 
@@ -19,37 +17,28 @@ namespace Podwire.Lab.PodNetwork.Flannel;
 /// Leases are not watched through the API server: the lab computes them from the derived
 /// cluster (the NodeSubnets IPAM), and flanneld's route sync is <see cref="RenderPeers"/>.
 /// </summary>
-public sealed class FlannelHostGw : IPodNetwork
+public sealed class FlannelHostGw : FlannelNetwork
 {
     public const string BackendName = "flannel-host-gw";
     public const uint BigTcpSize = 196608;
 
-    public string Name => BackendName;
-    public string Summary => "Flannel host-gw: a route per node via its underlay address, no encapsulation";
-    public PodIpamScheme Ipam => PodIpamScheme.NodeSubnets;
-    public PodNetworkCapabilities Capabilities { get; } = new() { NodeChanges = true };
-    public int MtuOverhead => 0;
-    public uint? GsoMaxSize => BigTcpSize;
+    public override string Name => BackendName;
+    public override string Summary => "Flannel host-gw: a route per node via its underlay address, no encapsulation";
+    public override PodNetworkCapabilities Capabilities { get; } = new() { NodeChanges = true };
+    public override int MtuOverhead => 0;
+    public override uint? GsoMaxSize => BigTcpSize;
 
-    public void RenderNode(LabPlan plan, NodePlan node, NodeScript script)
+    public override void RenderNode(LabPlan plan, NodePlan node, NodeScript script)
     {
         RenderPeers(plan, node, [.. plan.Nodes.Where(n => n.Name != node.Name)], [], script);
         FlannelNode.Masquerade(plan, script);
     }
 
-    public void RenderPeers(LabPlan plan, NodePlan node, IReadOnlyList<NodePlan> joined, IReadOnlyList<NodePlan> left, NodeScript script)
+    public override void RenderPeers(LabPlan plan, NodePlan node, IReadOnlyList<NodePlan> joined, IReadOnlyList<NodePlan> left, NodeScript script)
     {
         foreach (var remote in left)
             script.Ip.Add($"route del {FlannelNode.Subnet(remote)} via {remote.UnderlayIP} dev {LabNames.NodeUplink}");
         foreach (var remote in joined)
             script.Ip.Add($"route replace {FlannelNode.Subnet(remote)} via {remote.UnderlayIP} dev {LabNames.NodeUplink}");
     }
-
-    public string ConfList(LabPlan plan, NodePlan node, string ipamDir) => FlannelNode.ConfList(plan, node, ipamDir);
-
-    public IReadOnlyList<IPodNetworkAgent> Agents(LabPlan plan, NodePlan node, AgentContext context) => [];
-
-    public IReadOnlyList<IDataplaneComponent> Components(DataplaneContext context) => [];
-
-    public void Teardown(LabNames names, LabPaths paths) { }
 }

@@ -1,5 +1,7 @@
 using Podwire.Datapath.Kernel;
+using Podwire.Lab.Dataplane;
 using Podwire.Lab.Topology;
+using Podwire.Model;
 using Podwire.Model.Net;
 
 namespace Podwire.Lab.PodNetwork.Flannel;
@@ -42,4 +44,25 @@ internal static class FlannelNode
             {"cniVersion":"1.1.0","name":"podwire","plugins":[{"type":"podwire-cni","bridge":"{{{LabNames.PodBridge}}}","hairpinMode":true,"mtu":{{{node.PodMtu}}},"ipam":{"type":"podwire-ipam","subnet":"{{{subnet}}}","gateway":"{{{gateway}}}","dataDir":"{{{ipamDir}}}"}}]}
             """;
     }
+}
+
+/// <summary>
+/// What the two Flannel backends declare alike: the NodeSubnets IPAM, the bridge conflist, no
+/// agents (leases are computed, not watched), no components of their own, nothing outside the
+/// lab's namespaces. Each backend adds how nodes reach each other.
+/// </summary>
+public abstract class FlannelNetwork : IPodNetwork
+{
+    public abstract string Name { get; }
+    public abstract string Summary { get; }
+    public PodIpamScheme Ipam => PodIpamScheme.NodeSubnets;
+    public abstract PodNetworkCapabilities Capabilities { get; }
+    public abstract int MtuOverhead { get; }
+    public abstract uint? GsoMaxSize { get; }
+    public abstract void RenderNode(LabPlan plan, NodePlan node, NodeScript script);
+    public abstract void RenderPeers(LabPlan plan, NodePlan node, IReadOnlyList<NodePlan> joined, IReadOnlyList<NodePlan> left, NodeScript script);
+    public string ConfList(LabPlan plan, NodePlan node, string ipamDir) => FlannelNode.ConfList(plan, node, ipamDir);
+    public IReadOnlyList<IPodNetworkAgent> Agents(LabPlan plan, NodePlan node, AgentContext context) => [];
+    public IReadOnlyList<IDataplaneComponent> Components(DataplaneContext context) => [];
+    public void Teardown(LabNames names, LabPaths paths) { }
 }

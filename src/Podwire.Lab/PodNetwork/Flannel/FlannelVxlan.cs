@@ -1,7 +1,5 @@
 using Podwire.Datapath.Kernel;
-using Podwire.Lab.Dataplane;
 using Podwire.Lab.Topology;
-using Podwire.Model;
 
 namespace Podwire.Lab.PodNetwork.Flannel;
 
@@ -19,24 +17,23 @@ namespace Podwire.Lab.PodNetwork.Flannel;
 /// Calico does for its VXLAN: conntrack still sees every pod packet inside the tunnel, where the
 /// proxy and policy need it, and a second lookup per packet for the outer header buys nothing.
 /// </summary>
-public sealed class FlannelVxlan : IPodNetwork
+public sealed class FlannelVxlan : FlannelNetwork
 {
     public const string BackendName = "flannel-vxlan";
     public const int Vni = 1;
     public const int Port = 8472;
     public const string NotrackTable = "podwire-vxlan";
 
-    public string Name => BackendName;
-    public string Summary => "Flannel vxlan (default): a VXLAN overlay, one device per node, static FDB and neighbour entries";
-    public PodIpamScheme Ipam => PodIpamScheme.NodeSubnets;
-    public PodNetworkCapabilities Capabilities { get; } = new() { Encapsulation = true, NodeChanges = true };
-    public int MtuOverhead => 50;
-    public uint? GsoMaxSize => null;
+    public override string Name => BackendName;
+    public override string Summary => "Flannel vxlan (default): a VXLAN overlay, one device per node, static FDB and neighbour entries";
+    public override PodNetworkCapabilities Capabilities { get; } = new() { Encapsulation = true, NodeChanges = true };
+    public override int MtuOverhead => 50;
+    public override uint? GsoMaxSize => null;
 
     /// <summary>The VTEP MAC of a node: derived from its name, so a rebuilt lab gets the same one.</summary>
     public static string VtepMac(LabPlan plan, NodePlan node) => LabNames.Mac(plan.Options.Cluster + "/vtep/" + node.Name);
 
-    public void RenderNode(LabPlan plan, NodePlan node, NodeScript script)
+    public override void RenderNode(LabPlan plan, NodePlan node, NodeScript script)
     {
         var dev = LabNames.VxlanDevice;
         script.Ip.Add($"link add {dev} type vxlan id {Vni} dev {LabNames.NodeUplink} local {node.UnderlayIP} dstport {Port} nolearning");
@@ -56,7 +53,7 @@ public sealed class FlannelVxlan : IPodNetwork
         FlannelNode.Masquerade(plan, script);
     }
 
-    public void RenderPeers(LabPlan plan, NodePlan node, IReadOnlyList<NodePlan> joined, IReadOnlyList<NodePlan> left, NodeScript script)
+    public override void RenderPeers(LabPlan plan, NodePlan node, IReadOnlyList<NodePlan> joined, IReadOnlyList<NodePlan> left, NodeScript script)
     {
         var dev = LabNames.VxlanDevice;
         foreach (var remote in left)
@@ -75,12 +72,4 @@ public sealed class FlannelVxlan : IPodNetwork
             script.Bridge.Add($"fdb append {VtepMac(plan, remote)} dev {dev} dst {remote.UnderlayIP}");
         }
     }
-
-    public string ConfList(LabPlan plan, NodePlan node, string ipamDir) => FlannelNode.ConfList(plan, node, ipamDir);
-
-    public IReadOnlyList<IPodNetworkAgent> Agents(LabPlan plan, NodePlan node, AgentContext context) => [];
-
-    public IReadOnlyList<IDataplaneComponent> Components(DataplaneContext context) => [];
-
-    public void Teardown(LabNames names, LabPaths paths) { }
 }
