@@ -29,6 +29,43 @@ public class AssignmentsTests
     }
 
     [Fact]
+    public void A_node_joining_first_in_name_order_renumbers_nobody_with_pins()
+    {
+        var nodes = new[] { Node("node-b"), Node("node-c") };
+        var before = ControlPlane.Derive(Cluster(nodes: nodes, pods: Running));
+        var grown = Cluster(nodes: [Node("node-a"), .. nodes], pods: Running);
+        // Without pins the newcomer takes the first subnet and every node's CIDR shifts.
+        var fresh = ControlPlane.Derive(grown);
+        Assert.NotEqual(before.Nodes.Single(n => n.Name == "node-b").PodCidr, fresh.Nodes.Single(n => n.Name == "node-b").PodCidr);
+
+        var pinned = ControlPlane.Derive(grown, Assignments.Parse(Assignments.Of(before).ToJson()));
+        foreach (var n in before.Nodes)
+        {
+            var now = pinned.Nodes.Single(x => x.Name == n.Name);
+            Assert.Equal((n.PodCidr, n.InternalIP), (now.PodCidr, now.InternalIP));
+        }
+        var newcomer = pinned.Nodes.Single(n => n.Name == "node-a");
+        Assert.DoesNotContain(newcomer.PodCidr, before.Nodes.Select(n => n.PodCidr));
+        Assert.DoesNotContain(newcomer.InternalIP, before.Nodes.Select(n => n.InternalIP));
+        foreach (var (key, was) in Placement(before)) Assert.Equal(was, Placement(pinned)[key]);
+    }
+
+    [Fact]
+    public void A_node_pin_outside_the_cluster_cidr_or_overlapping_a_given_one_is_dropped()
+    {
+        var before = ControlPlane.Derive(Cluster(nodes: [Node("n1"), Node("n2")]));
+        var pins = Assignments.Of(before);
+        var n1Cidr = before.Nodes.Single(n => n.Name == "n1").PodCidr!;
+        // n2 now names n1's CIDR itself; n1's pin overlaps it and is dropped, n1 gets a free one.
+        var next = ControlPlane.Derive(Cluster(nodes: [Node("n1"), Node("n2", podCidr: n1Cidr)]), pins);
+        Assert.Equal(n1Cidr, next.Nodes.Single(n => n.Name == "n2").PodCidr);
+        Assert.NotEqual(n1Cidr, next.Nodes.Single(n => n.Name == "n1").PodCidr);
+        // A smaller cluster CIDR that no longer holds the pin: dropped too.
+        var narrow = ControlPlane.Derive(Cluster(new ClusterOptions { ClusterCidr = Podwire.Model.Net.Cidr.Parse("10.9.0.0/16") }, nodes: [Node("n1"), Node("n2")]), pins);
+        Assert.All(narrow.Nodes, n => Assert.StartsWith("10.9.", n.PodCidr));
+    }
+
+    [Fact]
     public void A_pin_that_no_longer_fits_is_dropped()
     {
         var before = ControlPlane.Derive(Cluster(pods: Running));
