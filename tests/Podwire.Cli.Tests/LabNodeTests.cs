@@ -6,8 +6,15 @@ namespace Podwire.Cli.Tests;
 /// A running lab gaining and losing nodes through apply (as joining and deleting Nodes in a
 /// cluster), and applies that arrive together: in the real kernel, through ./podwire.
 /// </summary>
-public class LabNodeTests
+public sealed class LabNodeTests : IDisposable
 {
+    private readonly List<string> _dirs = [];
+
+    public void Dispose()
+    {
+        foreach (var d in _dirs) Directory.Delete(d, true);
+    }
+
     private const string Pods = """
         apiVersion: v1
         kind: Pod
@@ -27,9 +34,10 @@ public class LabNodeTests
         spec: {containers: [{name: c, ports: [{containerPort: 8080}]}]}
         """;
 
-    private static string Write(params string[] docs)
+    private string Write(params string[] docs)
     {
         var dir = Directory.CreateTempSubdirectory("pw-nodetest-");
+        _dirs.Add(dir.FullName);
         File.WriteAllText(Path.Combine(dir.FullName, "cluster.yaml"), string.Join("\n---\n", docs));
         return dir.FullName;
     }
@@ -75,12 +83,12 @@ public class LabNodeTests
     }
 
     [RootFact]
-    public void ApplyTogetherRunInTurnAndBothLand()
+    public async Task ApplyTogetherRunInTurnAndBothLand()
     {
         using var lab = new TestLab(Write(Pods));
         var one = Task.Run(() => PodwireCli.Run("apply", "-f", Write(Pods, Newcomer), "--cluster", lab.Name));
         var two = Task.Run(() => PodwireCli.Run("apply", "-f", Write(Pods, Newcomer), "--cluster", lab.Name));
-        var results = new[] { one.Result, two.Result };
+        var results = await Task.WhenAll(one, two);
         Assert.All(results, r => Assert.True(r.ExitCode == 0, r.Stderr));
         // Exactly one of them added the pod; the other found nothing left to do.
         Assert.Single(results, r => r.Stdout.Contains("1 pods added"));

@@ -33,7 +33,7 @@ public sealed class TargetTests(BackendsFixture backends) : IClassFixture<Backen
         {
             var r = await RawClient.OnceAsync(edge.Port, $"GET {target} HTTP/1.1\r\nHost: paths.test\r\n\r\n");
             Assert.True(r is { Status: 200 }, $"{target}: {r?.Status} {r?.Text}");
-            Assert.Equal("raw " + upstream, r.Text);
+            Assert.Equal("raw " + upstream, r!.Text);
             Assert.StartsWith($"GET {upstream} HTTP/1.1\r\n", edge.Raw.Heads[^1]);
         }
     }

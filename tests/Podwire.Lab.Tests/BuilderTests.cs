@@ -14,22 +14,9 @@ namespace Podwire.Lab.Tests;
 /// </summary>
 public sealed class BuilderTests : IDisposable
 {
-    private sealed class NoAttacher : IPodAttacher
-    {
-        public List<string> Attached { get; } = [];
-        public Func<PodPlan, bool> Fails { get; set; } = _ => false;
-        public void Attach(LabPlan plan, NodePlan node, PodPlan pod)
-        {
-            if (Fails(pod)) throw new DatapathException("plugin podwire-cni: code 11: no addresses left");
-            lock (Attached) Attached.Add(pod.Key + "@" + node.Name);
-        }
-        public void Detach(LabPlan plan, NodePlan node, PodPlan pod) { lock (Attached) Attached.Remove(pod.Key + "@" + node.Name); }
-        public void Reconcile(LabPlan plan, NodePlan node, IReadOnlyList<PodPlan> pods) { }
-    }
-
     private readonly DirectoryInfo _root = Directory.CreateTempSubdirectory("pw-builder-");
     private readonly FakeKernel _kernel;
-    private readonly NoAttacher _attacher = new();
+    private readonly FakeAttacher _attacher = new();
 
     public BuilderTests() => _kernel = new FakeKernel(Path.Combine(_root.FullName, "etc-netns"));
 

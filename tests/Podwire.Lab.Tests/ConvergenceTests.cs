@@ -15,22 +15,9 @@ namespace Podwire.Lab.Tests;
 /// </summary>
 public sealed class ConvergenceTests : IDisposable
 {
-    private sealed class Attacher : IPodAttacher
-    {
-        public HashSet<string> Attached { get; } = [];
-        public Func<PodPlan, bool> Fails { get; set; } = _ => false;
-        public void Attach(LabPlan plan, NodePlan node, PodPlan pod)
-        {
-            if (Fails(pod)) throw new DatapathException($"CNI ADD for pod {pod.Key} failed in plugin podwire-cni: code 11: address in use");
-            lock (Attached) Attached.Add(pod.Key + "@" + node.Name + "=" + pod.IP);
-        }
-        public void Detach(LabPlan plan, NodePlan node, PodPlan pod) { lock (Attached) Attached.Remove(pod.Key + "@" + node.Name + "=" + pod.IP); }
-        public void Reconcile(LabPlan plan, NodePlan node, IReadOnlyList<PodPlan> pods) { }
-    }
-
     private readonly DirectoryInfo _root = Directory.CreateTempSubdirectory("pw-converge-");
     private readonly FakeKernel _kernel;
-    private readonly Attacher _attacher = new();
+    private readonly FakeAttacher _attacher = new();
     private readonly Workloads _workloads;
     private readonly AgentSupervisor _agents = new(TextWriter.Null);
     private readonly Convergence _lab;
@@ -110,7 +97,7 @@ public sealed class ConvergenceTests : IDisposable
         var e = Assert.Throws<ConvergenceException>(() => _lab.Converge(Plan(3, "a", "p-x", "p-y")));
         Assert.StartsWith("add pods: 1 of ", e.Message);
         Assert.Contains("default/p-y", e.Message);
-        Assert.Contains("address in use", e.Message);
+        Assert.Contains("no addresses left", e.Message);
         Assert.Contains("still to do:", _lab.Describe(Plan(3, "a", "p-x", "p-y")));
 
         _attacher.Fails = _ => false;

@@ -13,19 +13,6 @@ namespace Podwire.Lab.Tests;
 /// </summary>
 public sealed class DaemonTests : IDisposable
 {
-    private sealed class Attacher : IPodAttacher
-    {
-        public volatile string? FailPod;
-        public int Attaches;
-        public void Attach(LabPlan plan, NodePlan node, PodPlan pod)
-        {
-            Interlocked.Increment(ref Attaches);
-            if (pod.Name == FailPod) throw new DatapathException($"CNI ADD for pod {pod.Key} failed in plugin podwire-cni: code 11: no addresses left");
-        }
-        public void Detach(LabPlan plan, NodePlan node, PodPlan pod) { }
-        public void Reconcile(LabPlan plan, NodePlan node, IReadOnlyList<PodPlan> pods) { }
-    }
-
     private const string Pods = """
         apiVersion: v1
         kind: Pod
@@ -35,7 +22,7 @@ public sealed class DaemonTests : IDisposable
 
     private readonly DirectoryInfo _root = Directory.CreateTempSubdirectory("pw-daemon-");
     private readonly FakeKernel _kernel;
-    private readonly Attacher _attacher = new();
+    private readonly FakeAttacher _attacher = new();
     private readonly LabPaths _paths;
     private readonly LabDaemon _daemon;
     private readonly Task<int> _run;
@@ -90,7 +77,7 @@ public sealed class DaemonTests : IDisposable
     {
         Call(new LabRequest.WaitReady());
         var before = _kernel.Dump();
-        _attacher.FailPod = "b";
+        _attacher.Fails = p => p.Name == "b";
         var answer = Call(new LabRequest.Apply(Stage(WithPod("b"))));
         Assert.NotNull(answer.Error);
         Assert.Contains("apply failed: add pods: 1 of 1 pods could not be attached: pod default/b", answer.Error);
@@ -99,7 +86,7 @@ public sealed class DaemonTests : IDisposable
         Assert.Equal(before, _kernel.Dump());
         Assert.Equal("ready", StatusReply.Read(Call(new LabRequest.Status()).Body).Phase);
 
-        _attacher.FailPod = null;
+        _attacher.Fails = _ => false;
         var ok = Call(new LabRequest.Apply(Stage(WithPod("b"))));
         Assert.Null(ok.Error);
         Assert.Equal(1, ApplyReply.Read(ok.Body).Added);
@@ -119,15 +106,14 @@ public sealed class DaemonTests : IDisposable
     }
 
     [Fact]
-    public void ApplyTogetherRunOneAtATime()
+    public async Task ApplyTogetherRunOneAtATime()
     {
         Call(new LabRequest.WaitReady());
-        var answers = Enumerable.Range(0, 3).Select(i => Task.Run(() => Call(new LabRequest.Apply(Stage(WithPod("p" + i)))))).ToArray();
-        Task.WaitAll(answers);
-        Assert.All(answers, a => Assert.Null(a.Result.Error));
+        var answers = await Task.WhenAll(Enumerable.Range(0, 3).Select(i => Task.Run(() => Call(new LabRequest.Apply(Stage(WithPod("p" + i)))))));
+        Assert.All(answers, a => Assert.Null(a.Error));
         // Each one converged from where the one before it left the lab: the first added its pod,
         // each later one swapped the previous pod for its own. Interleaved, some would see half of another.
-        var replies = answers.Select(a => ApplyReply.Read(a.Result.Body)).ToList();
+        var replies = answers.Select(a => ApplyReply.Read(a.Body)).ToList();
         Assert.Equal(1, replies.Count(r => (r.Added, r.Removed) == (1, 0)));
         Assert.Equal(2, replies.Count(r => (r.Added, r.Removed) == (1, 1)));
         Assert.Equal(4 + 3, _attacher.Attaches); // up: a and the three add-on pods; then one per apply
@@ -152,15 +138,29 @@ public sealed class DaemonTests : IDisposable
         Call(new LabRequest.WaitReady());
         var outside = Call(new LabRequest.Apply("/etc"));
         Assert.Contains("is not inside the lab's state folder", outside.Error);
+        Assert.Equal("{\"error\":\"unknown op nope\"}", Raw("{\"op\":\"nope\"}"));
+        Assert.Equal("{\"error\":\"request has no \\u0022op\\u0022\"}", Raw("{}"));
+        Assert.StartsWith("{\"error\":\"request is not JSON", Raw("op=status"));
+    }
+
+    // One line to the daemon's socket as any client could send it; its one-line answer.
+    private string Raw(string line)
+    {
+        using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
+        socket.Connect(new System.Net.Sockets.UnixDomainSocketEndPoint(_paths.Socket));
+        socket.ReceiveTimeout = 30_000;
+        using var stream = new System.Net.Sockets.NetworkStream(socket);
+        stream.Write(System.Text.Encoding.UTF8.GetBytes(line + "\n"));
+        return new StreamReader(stream).ReadLine() ?? "(closed without an answer)";
     }
 
     [Fact]
-    public void ShutdownDisposesEverythingAndLeavesNothing()
+    public async Task ShutdownDisposesEverythingAndLeavesNothing()
     {
         Call(new LabRequest.WaitReady());
         var answer = Call(new LabRequest.Shutdown());
         Assert.Null(answer.Error);
-        Assert.True(_run.Wait(TimeSpan.FromSeconds(30)));
+        Assert.Equal(0, await _run.WaitAsync(TimeSpan.FromSeconds(30)));
         Assert.Empty(_kernel.ListNamespaces("pw-fake-"));
         Assert.False(Directory.Exists(_paths.Root));
         Assert.Empty(_daemon.Components);

@@ -13,9 +13,13 @@ public static class Machine
     /// <summary>Why a root-only test cannot run here, or null when it can.</summary>
     public static string? RootSkip(string why, string[] tools)
     {
-        if (!IsRoot) return "needs root on Linux: " + why;
         var missing = tools.Where(t => !Has(t)).ToArray();
-        return missing.Length == 0 ? null : $"needs {string.Join(", ", missing)} on PATH (./run-tests installs it)";
+        return (IsRoot, missing.Length) switch
+        {
+            (false, _) => "needs root on Linux: " + why,
+            (true, 0) => null,
+            _ => $"needs {string.Join(", ", missing)} on PATH (./run-tests installs it)",
+        };
     }
 }
 

@@ -26,6 +26,7 @@ public static class LabCommands
             "network namespaces, the underlay is a bridge, pods are attached through the podwire-cni\n" +
             "plugin exactly as a container runtime calls it, and every pod serves its container ports.\n" +
             "Returns when the network is ready; a daemon keeps it running until 'podwire down'.\n\n" +
+            "Backends (--backend): " + Podwire.Lab.PodNetwork.PodNetworks.Describe() + ".\n\n" +
             "Examples:\n  sudo ./podwire up -f examples/\n  sudo ./podwire up -f examples/ --nodes 3 --backend flannel-host-gw --cluster hostgw\n" +
             "  sudo ./podwire exec shop/web-xxxx -- curl -s http://10.244.1.5:8080/hostname");
         cmd.Options.Add(CliOptions.Files);
@@ -144,13 +145,8 @@ public static class LabCommands
         catch (IOException e) { throw new CliException($"lab \"{name}\" could not be resumed: {e.Message} ('podwire down --cluster {name}' removes it)", ExitCodes.Failed); }
         if (answer.Error is { } err)
             throw new CliException($"lab \"{name}\" could not be resumed: {err} (log: {paths.LogFile}; 'podwire down --cluster {name}' removes it)", ExitCodes.Failed);
-        var staged = $"{paths.ManifestDir}.new.{Environment.ProcessId}";
-        ManifestStaging.StageManifests(files, staged);
-        LabAnswer applied;
-        try { applied = new LabClient(paths.Socket).Call(new LabRequest.Apply(staged), line => ctx.Err.WriteLine(line)); }
-        catch (IOException e) { throw new CliException($"lab \"{name}\" resumed, but applying the manifests failed: {e.Message}", ExitCodes.Failed); }
-        finally { if (Directory.Exists(staged)) Directory.Delete(staged, true); }
-        if (applied.Error is { } aerr) throw new CliException($"lab \"{name}\" resumed, but applying the manifests failed: {aerr}", ExitCodes.Failed);
+        try { SendApply(ctx, name, files, null); }
+        catch (CliException e) { throw new CliException($"lab \"{name}\" resumed, but applying the manifests failed: {e.Message}", e.ExitCode); }
         var s = StatusReply.Read(new LabClient(paths.Socket).Call(new LabRequest.Status()).Body);
         ctx.Out.WriteLine($"lab \"{name}\" resumed in {sw.Elapsed.TotalSeconds:F1} s: {s.Nodes} nodes, {s.Pods} pods, backend {s.Backend}, daemon pid {pid}");
         return ExitCodes.Ok;
@@ -210,6 +206,29 @@ public static class LabCommands
         catch (InvalidOperationException) { }
     }
 
+    /// <summary>
+    /// Stages <paramref name="files"/> in a folder of this apply's own (two applies at once never
+    /// share one; the daemon runs them in turn) and asks the daemon to converge to them. The daemon
+    /// is the one validator: its problems are printed as the CLI prints them and exit 2.
+    /// </summary>
+    private static ApplyReply SendApply(CommandContext ctx, string name, IReadOnlyList<string> files, int? nodes)
+    {
+        var paths = new LabPaths(name);
+        var staged = $"{paths.ManifestDir}.new.{Environment.ProcessId}";
+        ManifestStaging.StageManifests(files, staged);
+        LabAnswer answer;
+        try { answer = new LabClient(paths.Socket).Call(new LabRequest.Apply(staged, nodes), line => ctx.Err.WriteLine(line)); }
+        catch (IOException e) { throw new CliException($"apply to lab \"{name}\": {e.Message}", ExitCodes.Failed); }
+        finally { if (Directory.Exists(staged)) Directory.Delete(staged, true); }
+        if (answer.Problems.Count > 0)
+        {
+            foreach (var p in answer.Problems) ctx.Err.WriteLine($"error: {p}");
+            throw new CliException(answer.Error!);
+        }
+        if (answer.Error is { } err) throw new CliException(err, ExitCodes.Failed);
+        return ApplyReply.Read(answer.Body);
+    }
+
     private static Command Apply(CommandContext ctx)
     {
         var cluster = LabSelection.ClusterOption();
@@ -227,28 +246,9 @@ public static class LabCommands
             if (LabDaemonProcess.DaemonPid(paths) is null) throw new CliException($"lab \"{name}\" is not running", ExitCodes.Failed);
             var files = pr.GetValue(CliOptions.Files) ?? [];
             if (files.Length == 0) throw new CliException("-f/--filename is required");
-            // One staging folder per apply: two applies at once never share one (the daemon runs them in turn).
-            var staged = $"{paths.ManifestDir}.new.{Environment.ProcessId}";
-            ManifestStaging.StageManifests(files, staged);
-            var state = LabState.Load(paths.StateFile);
-            int? newNodes = pr.GetValue(CliOptions.Nodes);
-            if (newNodes is int nodes)
-            {
-                if (nodes < 1 || nodes > 1000) { Directory.Delete(staged, true); throw new CliException($"--nodes: Invalid value: {nodes}: must be between 1 and 1000"); }
-                state = state with { Nodes = nodes };
-            }
-            // The daemon validates (the manifests are parsed once, there): nothing changes unless all of it is valid.
-            LabAnswer answer;
-            try { answer = new LabClient(paths.Socket).Call(new LabRequest.Apply(staged, newNodes), line => ctx.Err.WriteLine(line)); }
-            catch (IOException e) { throw new CliException($"apply to lab \"{name}\": {e.Message}", ExitCodes.Failed); }
-            finally { if (Directory.Exists(staged)) Directory.Delete(staged, true); }
-            if (answer.Problems.Count > 0)
-            {
-                foreach (var p in answer.Problems) ctx.Err.WriteLine($"error: {p}");
-                throw new CliException(answer.Error!);
-            }
-            if (answer.Error is { } err) throw new CliException(err, ExitCodes.Failed);
-            var r = ApplyReply.Read(answer.Body);
+            // --nodes is checked as every command checks it; the daemon validates the manifests.
+            if (pr.GetValue(CliOptions.Nodes) is not null) CliOptions.Options(pr);
+            var r = SendApply(ctx, name, files, pr.GetValue(CliOptions.Nodes));
             var nodeNote = r.NodesAdded + r.NodesRemoved > 0 ? $", {r.NodesAdded} nodes added, {r.NodesRemoved} removed" : "";
             ctx.Out.WriteLine($"applied to lab \"{name}\": {r.Added} pods added, {r.Removed} removed, {r.Pods} pods{nodeNote}");
             return ExitCodes.Ok;

@@ -49,7 +49,16 @@ public sealed record LabDelta(
 }
 
 /// <summary>A step of a convergence failed; the message says which and what the kernel answered.</summary>
-public sealed class ConvergenceException(string message) : Exception(message);
+public sealed class ConvergenceException(string message) : Exception(message)
+{
+    /// <summary>An exception as one sentence for the CLI: parallel failures flattened, unexpected types named.</summary>
+    public static string Describe(Exception e) => e switch
+    {
+        AggregateException a => string.Join("; ", a.Flatten().InnerExceptions.Select(Describe)),
+        ConvergenceException or DatapathException or InvalidOperationException or IOException or UnauthorizedAccessException => e.Message,
+        _ => $"{e.GetType().Name}: {e.Message}",
+    };
+}
 
 /// <summary>The manifests of an apply do not validate: every problem, nothing was changed.</summary>
 public sealed class InvalidManifestsException(IReadOnlyList<string> problems)
@@ -90,10 +99,14 @@ public sealed class Convergence(LabBuilder builder, IPodNetwork network, Workloa
         return (_nodes.Count, _pods.Count);
     }
 
+    /// <summary>What <see cref="Converge"/> would change now, to check before doing it.</summary>
+    public LabDelta Plan(LabPlan target) => LabDelta.Between(_nodes.Values, _pods.Values, target);
+
     /// <summary>Brings the kernel to <paramref name="target"/>; returns what changed. Throws <see cref="ConvergenceException"/> at the first step that fails.</summary>
-    public LabDelta Converge(LabPlan target)
+    /// <param name="planned">The delta <see cref="Plan"/> gave for this target, when the caller already has it.</param>
+    public LabDelta Converge(LabPlan target, LabDelta? planned = null)
     {
-        var delta = LabDelta.Between(_nodes.Values, _pods.Values, target);
+        var delta = planned ?? Plan(target);
         var current = target with { Nodes = [.. _nodes.Values], Pods = [.. _pods.Values] };
         Step("remove pods", () =>
         {
@@ -143,7 +156,7 @@ public sealed class Convergence(LabBuilder builder, IPodNetwork network, Workloa
     /// <summary>What is in the kernel, in words, for an error message after a failed step.</summary>
     public string Describe(LabPlan wanted)
     {
-        var rest = LabDelta.Between(_nodes.Values, _pods.Values, wanted);
+        var rest = Plan(wanted);
         return rest.Empty ? "the lab matches the plan" : $"still to do: {rest}";
     }
 
@@ -152,8 +165,7 @@ public sealed class Convergence(LabBuilder builder, IPodNetwork network, Workloa
         try { action(); }
         catch (Exception e) when (e is DatapathException or IOException or InvalidOperationException or UnauthorizedAccessException or AggregateException)
         {
-            var inner = e is AggregateException a ? string.Join("; ", a.Flatten().InnerExceptions.Select(x => x.Message)) : e.Message;
-            throw new ConvergenceException($"{what}: {inner}");
+            throw new ConvergenceException($"{what}: {ConvergenceException.Describe(e)}");
         }
     }
 }

@@ -70,8 +70,6 @@ public sealed class LabDaemon : IDisposable
     /// <summary>Components synced after the pod network is built and after every apply.</summary>
     public IReadOnlyList<IDataplaneComponent> Components => _components;
 
-    public LabState State => _state;
-
     /// <param name="resume">Take over a lab whose daemon died: its namespaces, tables and pod programs are adopted, not rebuilt.</param>
     public int Run(bool resume = false)
     {
@@ -119,19 +117,12 @@ public sealed class LabDaemon : IDisposable
         }
         catch (Exception e)
         {
-            Phase.Fail(LabPhase.Failed, Reason(e));
+            Phase.Fail(LabPhase.Failed, ConvergenceException.Describe(e));
         }
         finally { _work.Release(); }
     }
 
     private LabOptions Options() => new(_state.Cluster, _state.Backend, _state.ReferenceCni);
-
-    private static string Reason(Exception e) => e switch
-    {
-        ConvergenceException or DatapathException or InvalidOperationException or IOException => e.Message,
-        AggregateException a => string.Join("; ", a.Flatten().InnerExceptions.Select(x => x.Message)),
-        _ => $"{e.GetType().Name}: {e.Message}",
-    };
 
     // The backend's GSO/GRO size (BIG TCP) on every link of every lab namespace, new pods' included.
     private void ApplyGsoSize()
@@ -186,14 +177,14 @@ public sealed class LabDaemon : IDisposable
             // The only validation of an apply: the CLI does not parse the manifests a second time.
             if (cluster is null) throw new InvalidManifestsException([.. problems.Select(p => p.ToString().Replace(staged + "/", ""))]);
             var next = LabPlan.Build(cluster, _plan!.Options, _network);
-            var preview = LabDelta.Between(_convergence.Nodes, _convergence.Pods, next);
+            var preview = _convergence.Plan(next);
             if ((preview.NodesJoined.Count > 0 || preview.NodesLeft.Count > 0) && !_network.Capabilities.NodeChanges)
                 throw new ConvergenceException($"backend {_network.Name} cannot add or remove nodes of a running lab ('podwire down' and 'up' instead)");
             using var _ = Phase.Report(progress);
             LabDelta delta;
             try
             {
-                delta = _convergence.Converge(next);
+                delta = _convergence.Converge(next, preview);
             }
             catch (ConvergenceException e)
             {
@@ -235,7 +226,7 @@ public sealed class LabDaemon : IDisposable
         }
         catch (Exception e)
         {
-            var half = $"apply failed: {failure}; rolling back failed too: {Reason(e)}; {_convergence.Describe(_plan!)} to restore the previous manifests";
+            var half = $"apply failed: {failure}; rolling back failed too: {ConvergenceException.Describe(e)}; {_convergence.Describe(_plan!)} to restore the previous manifests";
             Phase.Fail(LabPhase.Degraded, half);
             return half;
         }

@@ -25,11 +25,9 @@ public static class PodNetworks
     public static IPodNetwork Get(string name) =>
         Find(name) ?? throw new UnknownPodNetworkException(name);
 
+    /// <summary>Every backend with its one-line summary, for <c>up --help</c>.</summary>
     public static string Describe() => string.Join("; ", All.Select(b => $"{b.Name}: {b.Summary}"));
 }
 
 public sealed class UnknownPodNetworkException(string name)
-    : Exception($"Unsupported value: \"{name}\": supported values: {string.Join(", ", PodNetworks.Names.Select(n => $"\"{n}\""))}")
-{
-    public string Backend { get; } = name;
-}
+    : Exception($"Unsupported value: \"{name}\": supported values: {string.Join(", ", PodNetworks.Names.Select(n => $"\"{n}\""))}");
